@@ -1,0 +1,13 @@
+"""Template context: the current user's role, for navigation."""
+from parkops.core.access import is_bureau_admin, is_park_staff, user_firm
+
+
+def roles(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"is_staff_user": False, "is_bureau_admin": False, "tenant_firm": None}
+    return {
+        "is_staff_user": is_park_staff(user),
+        "is_bureau_admin": is_bureau_admin(user),
+        "tenant_firm": user_firm(user),
+    }

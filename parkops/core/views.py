@@ -1,0 +1,15 @@
+"""Views with no domain of their own: the landing page that sends each role to its screens."""
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+
+from parkops.core.access import is_park_staff, user_firm
+
+
+@login_required
+def home(request):
+    """Send staff to their dashboard and tenant users to their firm's portal."""
+    if is_park_staff(request.user):
+        return render(request, "core/home.html")
+    if user_firm(request.user) is not None:
+        return redirect("portal:home")
+    return render(request, "core/no_role.html", status=403)

@@ -1,0 +1,5 @@
+"""URLs of the portal screens."""
+from django.urls import path  # noqa: F401
+
+app_name = "portal"
+urlpatterns: list = []

@@ -1,0 +1,199 @@
+"""The supply side of the park: zones, zone D's build phases, buildings, floors and seats.
+
+Whether a seat is free or leased is never stored here: it is derived from
+LeaseSeat rows for a given date (parkops.leases.selectors).
+"""
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from parkops.core.access import is_park_staff, user_firm
+from parkops.core.models import TimeStampedModel
+
+from .choices import FunctionalArea, PhaseStatus, SeatCondition, SeatKind, ZoneStatus
+
+
+class Zone(TimeStampedModel):
+    """A zone of the park (A, B, B1, C in operation; D under construction) with its declared figures."""
+
+    code = models.CharField(_("区域代码"), max_length=8, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
+    status = models.CharField(_("状态"), max_length=24, choices=ZoneStatus.choices, default=ZoneStatus.OPERATING)
+    gross_area_m2 = models.PositiveIntegerField(_("建筑面积（m²）"), default=0)
+    declared_seats = models.PositiveIntegerField(
+        _("规划席位（公布数）"), default=0, help_text=_("公布的规划席位数；实际席位数由席位记录统计。")
+    )
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    note = models.TextField(_("备注"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("园区分区")
+        verbose_name_plural = _("园区分区")
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class Phase(TimeStampedModel):
+    """One of zone D's four build phases, with its planned capacity in people."""
+
+    zone = models.ForeignKey(Zone, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="phases")
+    number = models.PositiveSmallIntegerField(_("期数"))
+    name = models.CharField(_("名称"), max_length=100, blank=True)
+    planned_capacity = models.PositiveIntegerField(_("规划容量（人）"))
+    land_mu = models.DecimalField(_("用地（亩）"), max_digits=8, decimal_places=1, default=0)
+    investment_cny = models.DecimalField(_("投资额（元）"), max_digits=16, decimal_places=0, default=0)
+    status = models.CharField(_("状态"), max_length=24, choices=PhaseStatus.choices, default=PhaseStatus.PLANNED)
+    expected_handover = models.DateField(_("预计交付日期"), null=True, blank=True)
+    actual_handover = models.DateField(_("实际交付日期"), null=True, blank=True)
+    note = models.TextField(_("备注"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["zone__sort_order", "number"]
+        verbose_name = _("建设分期")
+        verbose_name_plural = _("建设分期")
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "number"], name="phase_unique_number_per_zone"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="phase_number_positive"),
+        ]
+
+    def __str__(self):
+        return self.name or f"{self.zone.code}区{self.number}期"
+
+
+class Building(TimeStampedModel):
+    """A building in a zone (and, in zone D, in a phase), with its functional area."""
+
+    zone = models.ForeignKey(Zone, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="buildings")
+    phase = models.ForeignKey(
+        Phase, verbose_name=_("分期"), on_delete=models.PROTECT, related_name="buildings", null=True, blank=True
+    )
+    code = models.CharField(_("楼栋代码"), max_length=16, unique=True, help_text=_("例如 C-1、D-7"))
+    name = models.CharField(_("名称"), max_length=100)
+    functional_area = models.CharField(
+        _("功能分区"), max_length=32, choices=FunctionalArea.choices, default=FunctionalArea.ENTERPRISE_WORK_ZONE
+    )
+    floors_above = models.PositiveSmallIntegerField(_("地上层数"), default=1)
+    note = models.TextField(_("备注"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["zone__sort_order", "code"]
+        verbose_name = _("楼栋")
+        verbose_name_plural = _("楼栋")
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class FloorQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Return the floors a user may see: all for staff, floors where its firm holds or held seats for a tenant."""
+        if is_park_staff(user):
+            return self
+        firm = user_firm(user)
+        if firm is None:
+            return self.none()
+        return self.filter(seats__lease_seats__lease__firm=firm).distinct()
+
+
+class Floor(TimeStampedModel):
+    """A floor of a building, with the grid the seat planner draws it on."""
+
+    building = models.ForeignKey(Building, verbose_name=_("楼栋"), on_delete=models.PROTECT, related_name="floors")
+    level = models.SmallIntegerField(_("楼层"))
+    label = models.CharField(_("名称"), max_length=50, blank=True)
+    area_m2 = models.PositiveIntegerField(_("面积（m²）"), default=0)
+    grid_rows = models.PositiveSmallIntegerField(_("网格行数"), default=10)
+    grid_cols = models.PositiveSmallIntegerField(_("网格列数"), default=20)
+    history = HistoricalRecords()
+
+    objects = FloorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["building__code", "level"]
+        verbose_name = _("楼层")
+        verbose_name_plural = _("楼层")
+        constraints = [
+            models.UniqueConstraint(fields=["building", "level"], name="floor_unique_level_per_building"),
+            models.CheckConstraint(condition=Q(grid_rows__gte=1, grid_cols__gte=1), name="floor_grid_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.building.code} {self.label or f'{self.level}F'}"
+
+    @property
+    def code(self) -> str:
+        """Return the floor's park-wide code, e.g. C-1-3F."""
+        return f"{self.building.code}-{self.level}F"
+
+
+class SeatQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Return the seats a user may see: all for staff, the seats its firm ever held for a tenant."""
+        if is_park_staff(user):
+            return self
+        firm = user_firm(user)
+        if firm is None:
+            return self.none()
+        return self.filter(lease_seats__lease__firm=firm).distinct()
+
+
+class Seat(TimeStampedModel):
+    """One seat on a floor's grid, with its equipment (拎包入驻: desk and computer provided) and physical condition."""
+
+    floor = models.ForeignKey(Floor, verbose_name=_("楼层"), on_delete=models.PROTECT, related_name="seats")
+    code = models.CharField(_("席位编号"), max_length=32, unique=True, help_text=_("园区内唯一，例如 C-1-3F-0123"))
+    row = models.PositiveSmallIntegerField(_("行"))
+    col = models.PositiveSmallIntegerField(_("列"))
+    kind = models.CharField(_("类型"), max_length=24, choices=SeatKind.choices, default=SeatKind.WORKSTATION)
+    has_desk = models.BooleanField(_("配桌椅"), default=True)
+    has_computer = models.BooleanField(_("配电脑"), default=True)
+    condition = models.CharField(
+        _("物理状态"), max_length=16, choices=SeatCondition.choices, default=SeatCondition.IN_SERVICE
+    )
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    objects = SeatQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("席位")
+        verbose_name_plural = _("席位")
+        constraints = [
+            models.UniqueConstraint(fields=["floor", "row", "col"], name="seat_unique_grid_position"),
+        ]
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def in_service(self) -> bool:
+        return self.condition == SeatCondition.IN_SERVICE
+
+    def clean(self):
+        if self.floor_id and (self.row >= self.floor.grid_rows or self.col >= self.floor.grid_cols):
+            raise ValidationError(
+                {
+                    "row": _(
+                        "席位 %(code)s 的位置（行 %(row)s，列 %(col)s）超出楼层网格 %(rows)s×%(cols)s；"
+                        "请调整行列或放大楼层网格。"
+                    )
+                    % {
+                        "code": self.code,
+                        "row": self.row,
+                        "col": self.col,
+                        "rows": self.floor.grid_rows,
+                        "cols": self.floor.grid_cols,
+                    }
+                }
+            )
+
