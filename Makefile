@@ -1,0 +1,41 @@
+# parkops: two commands on a fresh machine with python3 (3.10+) and make.
+#   make demo   set up, load the real park, create demo users, serve http://127.0.0.1:8000
+#   make test   set up and run the whole suite
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+APPS := core zones firms leases planner portal reports
+
+.PHONY: venv demo test serve messages bench clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+demo: venv
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py load_park
+	DEBUG=1 $(PY) manage.py demo_users
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Extract translatable strings per app (templates/<app> is linked in), then compile.
+messages: venv
+	@for app in $(APPS); do \
+	  cd parkops/$$app && mkdir -p locale && rm -rf _tpl && mkdir _tpl && \
+	  ( [ -d ../../templates/$$app ] && ln -s ../../../templates/$$app _tpl/$$app || true ) && \
+	  if [ $$app = core ]; then ln -s ../../../templates/base.html _tpl/base.html; ln -s ../../../templates/includes _tpl/includes; ln -s ../../../templates/registration _tpl/registration; fi && \
+	  DEBUG=1 ../../$(PY) ../../manage.py makemessages -l en --symlinks --no-obsolete --no-location -v 0; \
+	  rm -rf _tpl; cd ../..; \
+	done
+	DEBUG=1 $(PY) manage.py compilemessages -v 0
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -1,0 +1,1 @@
+"""forms of the leases app."""
