@@ -43,3 +43,51 @@ def firm(db):
 @pytest.fixture
 def other_firm(db):
     return factories.FirmFactory(name="迈睿中国（测试）有限公司", short_name="迈睿中国")
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def browser_page(live_server):
+    """A Playwright page in Debian's headless chromium, against pytest-django's live_server.
+
+    Skips without chromium, or fails when PARKOPS_REQUIRE_BROWSER=1 (CI installs chromium).
+    Use page.goto(live_server.url + path).
+    """
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("PARKOPS_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"PARKOPS_REQUIRE_BROWSER=1 but {CHROMIUM} is missing: apt-get install chromium")
+        pytest.skip(f"needs Debian's chromium at {CHROMIUM} (apt-get install chromium fonts-noto-cjk)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+def browser_login(page, live_server, username, password="pw-Parkops-2026"):
+    """Log in through the real login form."""
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
