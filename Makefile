@@ -1,6 +1,7 @@
 # parkops: two commands on a fresh machine with python3 (3.10+) and make.
 #   make demo   set up, load the real park, create demo users, serve http://127.0.0.1:8000
 #   make test   set up and run the whole suite
+#   make bench  time the main pages on a synthetic park (BENCH_SEATS=7000,35000,100000; DATABASE_URL picks the engine)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -36,6 +37,14 @@ messages: venv
 	  rm -rf _tpl; cd ../..; \
 	done
 	DEBUG=1 $(PY) manage.py compilemessages -v 0
+
+# Production settings apart from the database: DEBUG off, manifest static files (hence collectstatic).
+BENCH_SEATS ?= 7000
+BENCH_ARGS ?= --json bench.json
+BENCH_ENV := SECRET_KEY=$${SECRET_KEY:-bench-only-not-a-secret} DEBUG=
+bench: venv
+	$(BENCH_ENV) $(PY) manage.py collectstatic --noinput -v 0
+	$(BENCH_ENV) $(PY) manage.py benchmark --seats $(BENCH_SEATS) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -1,0 +1,131 @@
+"""The pages manage.py benchmark measures, each with its floor: one SQL query returning exactly the rows the
+page shows. Also the floor of the allocation services: one INSERT of the 500 rows, one DELETE of them.
+
+The SQL is plain and portable (SQLite and PostgreSQL); "end" and "row" are quoted because they are
+keywords. Dates are passed as parameters.
+"""
+from __future__ import annotations
+
+import statistics
+import time
+
+from django.db import connections, transaction
+
+from parkops.core.benchmarking import Page
+from parkops.firms.models import Firm
+from parkops.leases.models import CapacityReservation, Lease, LeaseSeat
+from parkops.zones.models import Building, Floor, Phase, Seat, Zone
+
+T = {
+    "zone": Zone._meta.db_table,
+    "phase": Phase._meta.db_table,
+    "building": Building._meta.db_table,
+    "floor": Floor._meta.db_table,
+    "seat": Seat._meta.db_table,
+    "firm": Firm._meta.db_table,
+    "lease": Lease._meta.db_table,
+    "ls": LeaseSeat._meta.db_table,
+    "res": CapacityReservation._meta.db_table,
+}
+HELD_ON = 'ls.seat_id = s.id AND ls.start <= %s AND ls."end" > %s'
+SEAT_PLACE = (
+    "JOIN {floor} f ON f.id = s.floor_id JOIN {building} b ON b.id = f.building_id JOIN {zone} z ON z.id = b.zone_id"
+).format(**T)
+
+# Occupancy per building on a day: what the park overview and the occupancy report show.
+OCCUPANCY_SQL = f"""
+SELECT z.code, b.code, COUNT(s.id), COUNT(ls.id),
+       SUM(CASE WHEN s.condition = 'out_of_service' AND ls.id IS NULL THEN 1 ELSE 0 END)
+FROM {T['seat']} s {SEAT_PLACE}
+LEFT JOIN {T['ls']} ls ON {HELD_ON}
+GROUP BY z.sort_order, z.code, b.code ORDER BY z.sort_order, b.code
+"""
+
+# Every seat of one floor with its holder on a day, in grid order.
+FLOOR_SQL = f"""
+SELECT s.id, s.code, s."row", s.col, s.kind, s.condition, ls.start, ls."end", l.id, l.number, fi.id, fi.short_name
+FROM {T['seat']} s
+LEFT JOIN {T['ls']} ls ON {HELD_ON}
+LEFT JOIN {T['lease']} l ON l.id = ls.lease_id
+LEFT JOIN {T['firm']} fi ON fi.id = l.firm_id
+WHERE s.floor_id = %s ORDER BY s."row", s.col
+"""
+
+# Seats per floor and holding firm of one building on a day, top floor first.
+STACK_SQL = f"""
+SELECT f.id, f.level, fi.id, fi.short_name, COUNT(s.id)
+FROM {T['floor']} f JOIN {T['seat']} s ON s.floor_id = f.id
+LEFT JOIN {T['ls']} ls ON {HELD_ON}
+LEFT JOIN {T['lease']} l ON l.id = ls.lease_id
+LEFT JOIN {T['firm']} fi ON fi.id = l.firm_id
+WHERE f.building_id = %s GROUP BY f.id, f.level, fi.id, fi.short_name ORDER BY f.level DESC, fi.short_name
+"""
+
+# Zone D's phases with seats laid out and leased on a day, and their active reservations.
+ZONE_D_SQL = f"""
+SELECT p.id, p.number, p.planned_capacity, lo.n, le.n, r.id, r.seats, r.wanted_from, fi.short_name
+FROM {T['phase']} p
+LEFT JOIN (SELECT b.phase_id, COUNT(*) AS n FROM {T['seat']} s {SEAT_PLACE}
+           WHERE b.phase_id IS NOT NULL GROUP BY b.phase_id) lo ON lo.phase_id = p.id
+LEFT JOIN (SELECT b.phase_id, COUNT(DISTINCT ls.seat_id) AS n FROM {T['ls']} ls
+           JOIN {T['seat']} s ON {HELD_ON} {SEAT_PLACE}
+           WHERE b.phase_id IS NOT NULL GROUP BY b.phase_id) le ON le.phase_id = p.id
+LEFT JOIN {T['res']} r ON r.phase_id = p.id AND r.status = 'active'
+LEFT JOIN {T['firm']} fi ON fi.id = r.firm_id
+ORDER BY p.number, r.seats DESC
+"""
+
+# One firm's seats per floor and lease on a day.
+PORTAL_SQL = f"""
+SELECT z.code, b.code, f.id, f.level, l.id, l.number, l.start, l."end", COUNT(ls.id)
+FROM {T['ls']} ls JOIN {T['lease']} l ON l.id = ls.lease_id
+JOIN {T['seat']} s ON s.id = ls.seat_id {SEAT_PLACE}
+WHERE l.firm_id = %s AND ls.start <= %s AND ls."end" > %s
+GROUP BY z.sort_order, z.code, b.code, f.id, f.level, l.id, l.number, l.start, l."end"
+ORDER BY z.sort_order, b.code, f.level
+"""
+
+# Every seat of the park with its place, for the CSV export.
+SEATS_CSV_SQL = f"""
+SELECT s.code, z.code, b.code, f.level, s."row", s.col, s.kind, s.has_desk, s.has_computer, s.condition, s.note
+FROM {T['seat']} s {SEAT_PLACE} ORDER BY s.code
+"""
+
+
+def _on(park):
+    return park.today.isoformat()
+
+
+PAGES = [
+    Page("overview", "planner:overview", query=lambda p: f"on={_on(p)}",
+         floor_sql=lambda p: (OCCUPANCY_SQL, [p.today, p.today])),
+    Page("floor", "planner:floor", args=lambda p: [p.floor_id],
+         floor_sql=lambda p: (FLOOR_SQL, [p.today, p.today, p.floor_id])),
+    Page("building_stack", "planner:building_stack", args=lambda p: [p.building_id],
+         floor_sql=lambda p: (STACK_SQL, [p.today, p.today, p.building_id])),
+    Page("zone_d", "planner:zone_d", floor_sql=lambda p: (ZONE_D_SQL, [p.today, p.today])),
+    Page("occupancy", "reports:occupancy", floor_sql=lambda p: (OCCUPANCY_SQL, [p.today, p.today])),
+    Page("portal", "portal:home", as_tenant=True,
+         floor_sql=lambda p: (PORTAL_SQL, [p.firm_id, p.today, p.today])),
+    Page("seat_csv", "zones:seat_list", query=lambda p: "_export=csv", floor_sql=lambda p: (SEATS_CSV_SQL, [])),
+]
+
+
+def service_floor_ms(lease, seats, today, runs: int) -> tuple[float, float]:
+    """Return the median ms of one INSERT of the holdings seats_allocate writes, and of one DELETE of them."""
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(seats))
+    params = [x for seat in seats for x in (lease.pk, seat.pk, today, lease.end)]
+    insert = (f'INSERT INTO {T["ls"]} (lease_id, seat_id, start, "end") VALUES {values}', params)
+    delete = (f"DELETE FROM {T['ls']} WHERE lease_id = %s", [lease.pk])
+    inserts, deletes = [], []
+    for _ in range(runs + 1):
+        inserts.append(_execute_ms(*insert))
+        deletes.append(_execute_ms(*delete))
+    return statistics.median(inserts[1:]), statistics.median(deletes[1:])
+
+
+def _execute_ms(sql: str, params) -> float:
+    start = time.perf_counter()
+    with transaction.atomic(), connections["default"].cursor() as cursor:
+        cursor.execute(sql, params)
+    return (time.perf_counter() - start) * 1000

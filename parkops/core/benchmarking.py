@@ -1,0 +1,312 @@
+"""Measurement helpers for manage.py benchmark: throwaway databases, page and service timings, the floor each
+is compared with, and the printed tables.
+
+A page's *floor* is the least any implementation could cost: one cursor.execute of a query that returns
+exactly the rows the page shows, plus a trivial view served through the same middleware (session and user
+loaded). The ratio page / floor says how much the page spends beyond that.
+
+This module is also the urlconf used while measuring: the real urls plus the trivial view.
+"""
+from __future__ import annotations
+
+import copy
+import datetime
+import os
+import statistics
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+from django.db import connections
+from django.db.utils import load_backend
+from django.http import HttpResponse
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import NoReverseMatch, path, reverse
+
+from parkops.urls import urlpatterns as real_urlpatterns
+
+TRIVIAL_PATH = "__bench__/trivial/"
+
+
+def trivial_view(request):
+    """Answer a few bytes after loading the session's user, as every real page does."""
+    return HttpResponse(f"ok {request.user.pk}")
+
+
+urlpatterns = [path(TRIVIAL_PATH, trivial_view, name="bench_trivial"), *real_urlpatterns]
+
+
+# --- throwaway databases -------------------------------------------------------------------------
+
+
+def _bench_settings(base: dict, size: int, workdir: str) -> dict:
+    settings_dict = copy.deepcopy(base)
+    if settings_dict["ENGINE"] == "django.db.backends.sqlite3":
+        name = os.path.join(workdir, f"parkops_bench_{size}.sqlite3")
+    else:
+        name = f"{base['NAME']}_{size}"
+    settings_dict["NAME"] = name
+    settings_dict["TEST"] = {**settings_dict.get("TEST", {}), "NAME": name}
+    return settings_dict
+
+
+@contextmanager
+def throwaway_database(size: int, workdir: str):
+    """Point the default connection at a new, migrated database for one park size; drop it afterwards.
+
+    The configured connection object is set aside untouched (an in-memory SQLite database would not survive
+    being closed) and a new one takes its place; Django's test-database machinery creates, migrates and drops
+    the database (a file beside the others in `workdir` on SQLite, `<NAME>_<size>` on PostgreSQL).
+    """
+    original = connections["default"]
+    settings_dict = _bench_settings(original.settings_dict, size, workdir)
+    conn = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, "default")
+    old_name = original.settings_dict["NAME"]
+    connections["default"] = conn
+    try:
+        conn.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+        try:
+            yield conn
+        finally:
+            conn.creation.destroy_test_db(old_name, verbosity=0)
+    finally:
+        connections["default"] = original
+
+
+def analyze(conn) -> None:
+    """Refresh PostgreSQL's planner statistics after the bulk load, as autovacuum would in production."""
+    if conn.vendor == "postgresql":
+        with conn.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+def describe_database(conn) -> str:
+    return f"{conn.vendor} {conn.settings_dict['NAME']}"
+
+
+def new_workdir() -> str:
+    return tempfile.mkdtemp(prefix="parkops_bench_")
+
+
+# --- records -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Record:
+    """One measured page or service at one park size (the JSON keys, plus status)."""
+
+    size: int
+    page: str
+    median_ms: float | None = None
+    max_ms: float | None = None
+    queries: int | None = None
+    bytes: int | None = None
+    floor_ms: float | None = None
+    ratio: float | None = None
+    status: str = "ok"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _timed(func: Callable[[], object], runs: int) -> list[float]:
+    """Return the wall time in ms of `runs` calls of func."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        func()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def _finish(record: Record, times: list[float], floor_ms: float | None) -> Record:
+    record.median_ms = round(statistics.median(times), 2)
+    record.max_ms = round(max(times), 2)
+    if floor_ms:
+        record.floor_ms = round(floor_ms, 2)
+        record.ratio = round(record.median_ms / floor_ms, 2)
+    return record
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    """A page to measure: its URL name, how to build its URL for a park, who looks at it, its floor query."""
+
+    name: str
+    url_name: str
+    args: Callable = lambda park: ()
+    query: Callable = lambda park: ""
+    as_tenant: bool = False
+    floor_sql: Callable = None  # (park) -> (sql, params)
+
+
+def page_url(page: Page, park) -> str | None:
+    """Return the page's URL, or None when its URL name does not resolve in the current code."""
+    try:
+        url = reverse(page.url_name, args=page.args(park))
+    except NoReverseMatch:
+        return None
+    query = page.query(park)
+    return f"{url}?{query}" if query else url
+
+
+def _fetch(client: Client, url: str):
+    """GET a URL and return (status, body bytes, exception), consuming a streaming body."""
+    response = client.get(url, secure=True)
+    if response.streaming:
+        body = b"".join(response.streaming_content)
+    else:
+        body = response.content
+    return response.status_code, len(body), getattr(response, "exc_info", None)
+
+
+def measure_page(page: Page, park, clients: dict, runs: int, trivial_ms: float) -> Record:
+    """Time one page: warm-up, one run under query capture, then `runs` timed runs, and its floor."""
+    record = Record(size=park.size, page=page.url_name)
+    url = page_url(page, park)
+    if url is None:
+        record.status = "missing"
+        return record
+    client = clients["tenant" if page.as_tenant else "staff"]
+    status, _, exc = _fetch(client, url)
+    if status != 200:
+        record.status = f"http {status}" + (f": {exc[1]!r}"[:300] if exc else "")
+        return record
+    conn = connections["default"]
+    with CaptureQueriesContext(conn) as captured:
+        _, record.bytes, _ = _fetch(client, url)
+    record.queries = len(captured.captured_queries)
+    times = _timed(lambda: _fetch(client, url), runs)
+    return _finish(record, times, raw_sql_ms(page, park, runs) + trivial_ms)
+
+
+def raw_sql_ms(page: Page, park, runs: int) -> float:
+    """Return the median ms of the page's floor query: one execute, every row fetched."""
+    sql, params = page.floor_sql(park)
+    conn = connections["default"]
+
+    def run():
+        with conn.cursor() as cursor:
+            cursor.execute(sql, params)
+            cursor.fetchall()
+
+    run()
+    return statistics.median(_timed(run, runs))
+
+
+def trivial_ms(client: Client, runs: int) -> float:
+    """Return the median ms of the trivial view through the full middleware stack."""
+    url = "/" + TRIVIAL_PATH
+    _fetch(client, url)
+    return statistics.median(_timed(lambda: _fetch(client, url), runs))
+
+
+def make_clients(park) -> dict:
+    clients = {}
+    for role, user in (("staff", park.staff), ("tenant", park.tenant)):
+        client = Client(raise_request_exception=False)
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        clients[role] = client
+    return clients
+
+
+# --- services ------------------------------------------------------------------------------------
+
+ALLOCATE_SEATS = 500
+
+
+def measure_services(park, runs: int) -> list[Record]:
+    """Time services.seats_allocate of 500 free seats to a new lease of the largest firm, then seats_release."""
+    from parkops.core import benchmark_sql
+    from parkops.leases import services
+
+    lease, seats = _service_fixture(park)
+    if not seats:
+        return [Record(size=park.size, page=name, status="no free seats") for name in SERVICE_NAMES]
+    today = park.today
+    allocate = lambda: services.seats_allocate(lease=lease, seats=seats, start=today, end=lease.end)  # noqa: E731
+    release = lambda: services.seats_release(lease=lease, seats=seats, on=today)  # noqa: E731
+    records = [Record(size=park.size, page=name) for name in SERVICE_NAMES]
+    conn = connections["default"]
+    allocate(), release()  # warm-up
+    for record, func in zip(records, (allocate, release)):
+        with CaptureQueriesContext(conn) as captured:
+            func()
+        record.queries = len(captured.captured_queries)
+    allocate_times, release_times = [], []
+    for _ in range(runs):
+        allocate_times += _timed(allocate, 1)
+        release_times += _timed(release, 1)
+    floors = benchmark_sql.service_floor_ms(lease, seats, today, runs)
+    return [_finish(r, t, f) for r, t, f in zip(records, (allocate_times, release_times), floors)]
+
+
+SERVICE_NAMES = ("services.seats_allocate", "services.seats_release")
+
+
+def _service_fixture(park):
+    """Return a fresh one-year lease of the largest firm and up to 500 in-service seats free from today."""
+    from parkops.firms.models import Firm
+    from parkops.leases import services
+    from parkops.leases.models import LeaseSeat
+    from parkops.zones.choices import SeatCondition
+    from parkops.zones.models import Seat
+
+    today = park.today
+    end = today + datetime.timedelta(days=365)
+    lease = services.lease_create(firm=Firm.objects.get(pk=park.firm_id), start=today, end=end, number="BENCH-ALLOC")
+    held = LeaseSeat.objects.overlapping(today, end).values("seat_id")
+    seats = list(
+        Seat.objects.filter(condition=SeatCondition.IN_SERVICE).exclude(pk__in=held).order_by("code")[:ALLOCATE_SEATS]
+    )
+    return lease, seats
+
+
+# --- output --------------------------------------------------------------------------------------
+
+COLUMNS = ("page", "median_ms", "max_ms", "queries", "bytes", "floor_ms", "ratio", "status")
+
+
+def format_table(records: list[Record]) -> str:
+    """Return one size's records as an aligned text table."""
+    rows = [COLUMNS] + [tuple(_cell(getattr(r, c)) for c in COLUMNS) for r in records]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    lines = []
+    for row in rows:
+        lines.append("  ".join(cell.ljust(w) if i in (0, 7) else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def scaling_lines(records: list[Record]) -> list[str]:
+    """Return, per page, median time at the largest size / at 7,000 seats (or at the smallest size measured)."""
+    sizes = sorted({r.size for r in records})
+    if len(sizes) < 2:
+        return []
+    base = 7000 if 7000 in sizes else sizes[0]
+    top = sizes[-1]
+    by_key = {(r.size, r.page): r for r in records}
+    lines = []
+    for page in dict.fromkeys(r.page for r in records):
+        low, high = by_key.get((base, page)), by_key.get((top, page))
+        if low and high and low.median_ms and high.median_ms:
+            lines.append(
+                f"{page}: {high.median_ms / low.median_ms:.2f}x ({low.median_ms:.2f} ms at {base:,} -> "
+                f"{high.median_ms:.2f} ms at {top:,} seats; queries {low.queries} -> {high.queries})"
+            )
+        else:
+            lines.append(f"{page}: not measured at both sizes")
+    return lines

@@ -1,0 +1,81 @@
+"""manage.py benchmark: time the main pages and the allocation services on synthetic parks of given sizes.
+
+Each size gets its own throwaway database (a SQLite file, or a PostgreSQL database <NAME>_<size> when
+DATABASE_URL is PostgreSQL), created, filled, measured and dropped. See parkops.core.benchmarking.
+"""
+import json
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from parkops.core import benchmark_sql
+from parkops.core import benchmarking as bench
+from parkops.core.synthetic_park import generate_park
+
+
+def parse_sizes(value: str) -> list[int]:
+    try:
+        sizes = [int(part.replace("_", "")) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise CommandError(f"--seats takes sizes separated by commas, e.g. 7000,35000,100000 (got {value!r}).")
+    if not sizes or min(sizes) < 1:
+        raise CommandError(f"--seats needs at least one positive size (got {value!r}).")
+    return sizes
+
+
+class Command(BaseCommand):
+    help = "Build synthetic parks in throwaway databases and time the main pages and services against their floor."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seats", default="7000", help="park sizes, comma separated (default 7000)")
+        parser.add_argument("--runs", type=int, default=7, help="timed runs per page after a warm-up (default 7)")
+        parser.add_argument("--json", dest="json_path", help="write the records to this JSON file")
+
+    def handle(self, *args, seats, runs, json_path, **options):
+        sizes = parse_sizes(seats)
+        if runs < 1:
+            raise CommandError("--runs must be at least 1.")
+        if settings.DEBUG:
+            self.stdout.write("DEBUG is on in the settings: measuring with DEBUG forced off.")
+        records = []
+        workdir = bench.new_workdir()
+        measuring = override_settings(
+            DEBUG=False, ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"], ROOT_URLCONF=bench.__name__
+        )
+        with measuring:
+            for size in sizes:
+                records += self.measure_size(size, runs, workdir)
+        self.report_scaling(records)
+        if json_path:
+            with open(json_path, "w", encoding="utf-8") as out:
+                json.dump([r.as_dict() for r in records], out, indent=2)
+            self.stdout.write(f"Wrote {len(records)} records to {json_path}")
+
+    def measure_size(self, size: int, runs: int, workdir: str) -> list:
+        with bench.throwaway_database(size, workdir) as conn:
+            started = time.perf_counter()
+            with transaction.atomic():
+                park = generate_park(size, today=timezone.localdate())
+            bench.analyze(conn)
+            self.stdout.write(
+                f"\n== {size:,} seats on {bench.describe_database(conn)}: generated in "
+                f"{time.perf_counter() - started:.1f} s ({', '.join(f'{k} {v:,}' for k, v in park.counts.items())})"
+            )
+            clients = bench.make_clients(park)
+            trivial = bench.trivial_ms(clients["staff"], runs)
+            self.stdout.write(f"trivial view through the middleware: {trivial:.2f} ms; {runs} timed runs per row")
+            records = [bench.measure_page(page, park, clients, runs, trivial) for page in benchmark_sql.PAGES]
+            records += bench.measure_services(park, runs)
+            self.stdout.write(bench.format_table(records))
+        return records
+
+    def report_scaling(self, records: list) -> None:
+        lines = bench.scaling_lines(records)
+        if lines:
+            self.stdout.write("\n== scaling (median at the largest size / at 7,000 seats)")
+            for line in lines:
+                self.stdout.write(line)

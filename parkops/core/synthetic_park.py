@@ -1,0 +1,269 @@
+"""A synthetic park of any size, for the benchmark command (manage.py benchmark).
+
+The shape follows the real park (PARK.md): operating zones A, B, B1 and C hold the
+first ~7,000 seats, zone D's phases hold the rest; floors of 200-600 seats (the
+first floor of the park always has 600 when the park is that large); about one
+firm per 60 seats; about 80% of seats leased today, with earlier leases that
+started and ended inside the last 24 months; monthly headcount reports; capacity
+reservations on zone D's later phases.
+
+This is measurement scaffolding for a throwaway database only. Rows are written
+with bulk_create, bypassing parkops.leases.services (and so leaving no history
+rows): going through the services would take minutes at 100,000 seats, and no
+real park data ever lives in the database this writes to.
+"""
+from __future__ import annotations
+
+import datetime
+import random
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from parkops.core.access import PARK_STAFF
+from parkops.firms.choices import FirmStatus, MemberRole
+from parkops.firms.models import Firm, FirmMember
+from parkops.leases.choices import LeaseStatus, ReservationStatus
+from parkops.leases.models import CapacityReservation, HeadcountReport, Lease, LeaseSeat
+from parkops.zones.choices import PhaseStatus, SeatCondition, SeatKind, ZoneStatus
+from parkops.zones.models import Building, Floor, Phase, Seat, Zone
+
+BATCH = 5000
+FLOOR_SIZES = (600, 400, 300, 500, 200, 450, 250, 350)
+GRID_COLS = 30
+OPERATING_SEATS = 7000
+OPERATING_ZONES = (("C", "C区"), ("A", "A区"), ("B", "B区"), ("B1", "B1区"))
+OPERATING_FLOORS_PER_BUILDING = 4
+D_FLOORS_PER_BUILDING = 15
+PHASE_CAPACITY = (35000, 25000, 20000, 20000)
+SEATS_PER_FIRM = 60
+LEASED_SHARE = 0.8
+LARGEST_FIRM_SEATS = 600
+OTHER_FIRM_SEATS = (20, 35, 50, 80, 45, 60, 30, 70, 40, 25)
+OUT_OF_SERVICE_EVERY = 53
+HEADCOUNT_MONTHS = 12
+BASE_RESERVATIONS = 25
+
+
+@dataclass
+class Park:
+    """What the benchmark measures on: ids of the interesting rows, and the users to log in as."""
+
+    size: int
+    today: datetime.date
+    seats: int = 0
+    floor_id: int | None = None
+    building_id: int | None = None
+    firm_id: int | None = None
+    staff: object = None
+    tenant: object = None
+    counts: dict = field(default_factory=dict)
+
+
+def generate_park(size: int, *, today: datetime.date, seed: int = 7) -> Park:
+    """Write a park of `size` seats into the (throwaway) default database and return what to measure."""
+    rng = random.Random(seed)
+    park = Park(size=size, today=today)
+    zones, phases = _make_zones()
+    floors = _make_buildings(size, zones, phases)
+    seat_ids = _make_seats(floors)
+    firms = _make_firms(size)
+    _make_leases(firms, seat_ids, today, rng)
+    _make_headcounts(firms, today, rng)
+    _make_reservations(firms, phases, size, today, rng)
+    park.seats = len(seat_ids)
+    park.floor_id = max(floors, key=lambda f: f[1])[0].pk
+    park.building_id = _largest_building(floors)
+    park.firm_id = firms[0].pk
+    park.staff, park.tenant = _make_users(firms[0])
+    park.counts = _counts()
+    return park
+
+
+def _make_zones() -> tuple[dict[str, Zone], list[Phase]]:
+    zones = {
+        code: Zone.objects.create(code=code, name=name, sort_order=i, declared_seats=OPERATING_SEATS // 4)
+        for i, (code, name) in enumerate(OPERATING_ZONES)
+    }
+    zones["D"] = Zone.objects.create(
+        code="D", name="D区", sort_order=9, status=ZoneStatus.UNDER_CONSTRUCTION, declared_seats=sum(PHASE_CAPACITY)
+    )
+    phases = [
+        Phase.objects.create(
+            zone=zones["D"], number=n, planned_capacity=cap,
+            status=PhaseStatus.OPERATING if n == 1 else PhaseStatus.UNDER_CONSTRUCTION,
+        )
+        for n, cap in enumerate(PHASE_CAPACITY, start=1)
+    ]
+    return zones, phases
+
+
+def _floor_sizes(size: int) -> list[int]:
+    sizes, left = [], size
+    while left > 0:
+        n = min(FLOOR_SIZES[len(sizes) % len(FLOOR_SIZES)], left)
+        sizes.append(n)
+        left -= n
+    return sizes
+
+
+def _make_buildings(size: int, zones: dict[str, Zone], phases: list[Phase]) -> list[tuple[Floor, int]]:
+    """Group the floors into buildings: 4-floor ones in the operating zones, then 15-floor ones in zone D."""
+    groups, placed, current = [], 0, []
+    for n in _floor_sizes(size):
+        in_d = placed >= OPERATING_SEATS
+        limit = D_FLOORS_PER_BUILDING if in_d else OPERATING_FLOORS_PER_BUILDING
+        if current and (len(current) == limit or in_d != groups[-1][0]):
+            current = []
+        if not current:
+            groups.append((in_d, current))
+        current.append(n)
+        placed += n
+    buildings = [_building(i, in_d, zones, phases, sum(sum(g) for d, g in groups[:i] if d)) for i, (in_d, _) in enumerate(groups)]
+    Building.objects.bulk_create(buildings)
+    floors = [
+        (Floor(building=b, level=level, grid_rows=-(-n // GRID_COLS), grid_cols=GRID_COLS), n)
+        for b, (_, sizes) in zip(buildings, groups)
+        for level, n in enumerate(sizes, start=1)
+    ]
+    Floor.objects.bulk_create([f for f, _ in floors])
+    return floors
+
+
+def _building(i: int, in_d: bool, zones, phases, d_seats_before: int) -> Building:
+    if not in_d:
+        zone_code = OPERATING_ZONES[i % len(OPERATING_ZONES)][0]
+        return Building(zone=zones[zone_code], code=f"{zone_code}-{i + 1}", name=f"{zone_code}-{i + 1}栋")
+    phase, filled = phases[-1], 0
+    for candidate, cap in zip(phases, PHASE_CAPACITY):
+        filled += cap
+        if d_seats_before < filled:
+            phase = candidate
+            break
+    return Building(zone=zones["D"], phase=phase, code=f"D-{i + 1}", name=f"D-{i + 1}栋")
+
+
+def _make_seats(floors: list[tuple[Floor, int]]) -> list[int]:
+    """Lay out each floor's seats row by row; return the seat ids in floor and grid order."""
+    kinds = (SeatKind.WORKSTATION,) * 3 + (SeatKind.CALL_CENTRE_BOOTH,)
+    seats, k = [], 0
+    for floor, n in floors:
+        prefix = f"{floor.building.code}-{floor.level}F-"
+        for i in range(n):
+            k += 1
+            seats.append(
+                Seat(
+                    floor=floor, code=f"{prefix}{i + 1:04d}", row=i // GRID_COLS, col=i % GRID_COLS,
+                    kind=kinds[k % len(kinds)],
+                    condition=SeatCondition.OUT_OF_SERVICE if k % OUT_OF_SERVICE_EVERY == 0 else SeatCondition.IN_SERVICE,
+                )
+            )
+    Seat.objects.bulk_create(seats, batch_size=BATCH)
+    return [s.pk for s in seats]
+
+
+def _largest_building(floors: list[tuple[Floor, int]]) -> int:
+    totals: dict[int, int] = {}
+    for floor, n in floors:
+        totals[floor.building_id] = totals.get(floor.building_id, 0) + n
+    return max(totals, key=totals.get)
+
+
+def _make_firms(size: int) -> list[Firm]:
+    """About one firm per 60 seats; the first is the largest tenant."""
+    count = max(2, size // SEATS_PER_FIRM)
+    firms = [
+        Firm(name=f"基准测试企业{i:05d}有限公司", short_name=f"企业{i:05d}", status=FirmStatus.OPERATING, is_demo=True)
+        for i in range(count)
+    ]
+    return Firm.objects.bulk_create(firms, batch_size=BATCH)
+
+
+def _firm_blocks(firms: list[Firm], n_seats: int) -> list[tuple[Firm, int, int]]:
+    """Return (firm, held seats, gap after) so that about 80% of the park is held, in contiguous blocks."""
+    leased = int(n_seats * LEASED_SHARE)
+    first = min(LARGEST_FIRM_SEATS, max(1, leased // 4))
+    wanted = [first] + [OTHER_FIRM_SEATS[i % len(OTHER_FIRM_SEATS)] for i in range(len(firms) - 1)]
+    scale = (leased - first) / max(1, sum(wanted[1:]))
+    held = [first] + [max(1, min(first - 1, round(w * scale))) for w in wanted[1:]]
+    free_share = (n_seats - sum(held)) / max(1, sum(held))
+    return [(firm, h, max(0, round(h * free_share))) for firm, h in zip(firms, held)]
+
+
+def _make_leases(firms: list[Firm], seat_ids: list[int], today: datetime.date, rng: random.Random) -> None:
+    """Each firm: a current lease on its block; every third also an earlier lease on it that ran out;
+    every second also a lease that started and ended inside the last 24 months on the seats after its block,
+    which are free today."""
+    leases, holdings, pos = [], [], 0
+    for i, (firm, held, gap) in enumerate(_firm_blocks(firms, len(seat_ids))):
+        block, after = seat_ids[pos:pos + held], seat_ids[pos + held:pos + held + gap]
+        pos += held + gap
+        for lease, seats in _firm_leases(i, firm, block, after, today, rng):
+            leases.append(lease)
+            holdings.append((lease, seats))
+    Lease.objects.bulk_create(leases, batch_size=BATCH)
+    rows = (LeaseSeat(lease=lease, seat_id=s, start=lease.start, end=lease.end) for lease, seats in holdings for s in seats)
+    LeaseSeat.objects.bulk_create(rows, batch_size=BATCH)
+
+
+def _firm_leases(i, firm, block, after, today, rng):
+    def lease(k, start, end, status=LeaseStatus.ACTIVE):
+        return Lease(firm=firm, number=f"BENCH-{i:05d}-{k}", start=start, end=end, status=status)
+
+    start = today - datetime.timedelta(days=rng.randint(30, 300))
+    end = today + datetime.timedelta(days=rng.randint(20, 1000))
+    out = [(lease(1, start, end), block)] if block else []
+    if block and i % 3 == 0:
+        out.append((lease(2, start - datetime.timedelta(days=360), start, LeaseStatus.EXPIRED), block))
+    if after and i % 2 == 0:
+        past_start = today - datetime.timedelta(days=rng.randint(500, 700))
+        out.append((lease(3, past_start, past_start + datetime.timedelta(days=300), LeaseStatus.EXPIRED), after))
+    return out
+
+
+def _make_headcounts(firms: list[Firm], today: datetime.date, rng: random.Random) -> None:
+    months, month = [], today.replace(day=1)
+    for _ in range(HEADCOUNT_MONTHS):
+        months.append(month)
+        month = (month - datetime.timedelta(days=1)).replace(day=1)
+    reports = (
+        HeadcountReport(firm=firm, month=m, headcount=rng.randint(5, 400)) for firm in firms for m in months
+    )
+    HeadcountReport.objects.bulk_create(reports, batch_size=BATCH)
+
+
+def _make_reservations(firms, phases, size, today, rng) -> None:
+    """25 reservations (as in the real park), plus one per 5,000 seats, on the phases not yet laid out."""
+    count = BASE_RESERVATIONS + size // 5000
+    later = phases[1:]
+    per_phase = {p.pk: 0 for p in later}
+    rows = []
+    for i in range(count):
+        phase = later[i % len(later)]
+        seats = rng.randint(50, 600)
+        if per_phase[phase.pk] + seats > phase.planned_capacity:
+            continue
+        per_phase[phase.pk] += seats
+        rows.append(
+            CapacityReservation(
+                firm=firms[-1 - i % len(firms)], phase=phase, seats=seats, status=ReservationStatus.ACTIVE,
+                wanted_from=today + datetime.timedelta(days=rng.randint(30, 700)),
+            )
+        )
+    CapacityReservation.objects.bulk_create(rows)
+
+
+def _make_users(firm: Firm):
+    User = get_user_model()
+    staff = User.objects.create(username="bench-staff", is_staff=True)
+    staff.groups.add(Group.objects.get(name=PARK_STAFF))
+    tenant = User.objects.create(username="bench-tenant")
+    FirmMember.objects.create(user=tenant, firm=firm, role=MemberRole.ADMIN)
+    return staff, tenant
+
+
+def _counts() -> dict[str, int]:
+    models = {"seats": Seat, "floors": Floor, "buildings": Building, "firms": Firm, "leases": Lease,
+              "lease_seats": LeaseSeat, "headcount_reports": HeadcountReport, "reservations": CapacityReservation}
+    return {name: model.objects.count() for name, model in models.items()}

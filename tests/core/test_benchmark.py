@@ -1,0 +1,83 @@
+"""manage.py benchmark at a tiny size: the JSON it writes has one record per page and size, in the agreed
+shape, and a page whose URL name does not resolve is reported as missing. Times are not asserted."""
+import io
+import json
+
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connections
+from django.urls import NoReverseMatch, reverse
+import pytest
+
+from parkops.core import benchmark_sql
+from parkops.core.benchmarking import Page
+from parkops.core.synthetic_park import Park
+
+KEYS = {"size", "page", "median_ms", "max_ms", "queries", "bytes", "floor_ms", "ratio", "status"}
+SERVICES = ["services.seats_allocate", "services.seats_release"]
+ABSENT = Page("absent", "planner:no_such_page_for_the_benchmark_test", floor_sql=lambda p: ("SELECT 1", []))
+
+
+def _resolves(page: Page) -> bool:
+    try:
+        reverse(page.url_name, args=page.args(Park(size=1, today=None, floor_id=1, building_id=1)))
+    except NoReverseMatch:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def bench_json(tmp_path_factory, django_db_blocker):
+    """Run the command once at two tiny sizes, one run each, with one page that does not exist.
+
+    Return the JSON records and the printed output. The command makes and drops its own databases, so this
+    needs no test database, only leave to connect.
+    """
+    out, stdout = tmp_path_factory.mktemp("bench") / "bench.json", io.StringIO()
+    name_before = connections["default"].settings_dict["NAME"]
+    with pytest.MonkeyPatch.context() as patch, django_db_blocker.unblock():
+        patch.setattr(benchmark_sql, "PAGES", [*benchmark_sql.PAGES, ABSENT])
+        call_command("benchmark", seats="300,450", runs=1, json_path=str(out), stdout=stdout)
+    assert connections["default"].settings_dict["NAME"] == name_before
+    return json.loads(out.read_text()), stdout.getvalue()
+
+
+def test_one_record_per_page_and_size_with_the_agreed_keys(bench_json):
+    records, _ = bench_json
+    pages = [p.url_name for p in benchmark_sql.PAGES] + [ABSENT.url_name] + SERVICES
+    assert [(r["size"], r["page"]) for r in records] == [(size, page) for size in (300, 450) for page in pages]
+    assert all(set(r) == KEYS for r in records)
+
+
+def test_missing_pages_are_reported_and_the_rest_measured(bench_json):
+    records, _ = bench_json
+    resolving = {p.url_name: _resolves(p) for p in [*benchmark_sql.PAGES, ABSENT]}
+    assert resolving[ABSENT.url_name] is False
+    for r in records:
+        if r["page"] in SERVICES or resolving[r["page"]]:
+            assert r["status"] == "ok", r
+            assert r["median_ms"] > 0 and r["max_ms"] >= r["median_ms"] and r["queries"] > 0
+            assert r["floor_ms"] > 0 and r["ratio"] > 0
+        else:
+            assert r["status"] == "missing"
+            assert r["median_ms"] is None and r["queries"] is None and r["ratio"] is None
+
+
+def test_pages_report_response_bytes(bench_json):
+    records, _ = bench_json
+    for r in records:
+        if r["status"] == "ok" and r["page"] not in SERVICES:
+            assert r["bytes"] > 0, r
+
+
+def test_output_has_a_table_per_size_and_a_scaling_line_per_page(bench_json):
+    _, output = bench_json
+    assert "== 300 seats on" in output and "== 450 seats on" in output
+    assert "generated in" in output
+    assert "services.seats_allocate: " in output.split("== scaling")[1]
+    assert f"{ABSENT.url_name}: not measured at both sizes" in output
+
+
+def test_bad_sizes_are_refused_with_the_fix():
+    with pytest.raises(CommandError, match="e.g. 7000,35000,100000"):
+        call_command("benchmark", seats="7k", stdout=io.StringIO())
