@@ -268,7 +268,10 @@ def _end_holdings(holdings: Sequence[LeaseSeat], on: datetime.date, *, by, reaso
                 for h in remove
             ]
         )
-        LeaseSeat.objects.filter(pk__in=[h.pk for h in remove]).delete()
+        # Not QuerySet.delete(): it sends post_delete per row, on which simple_history writes a second "-"
+        # record per holding, one INSERT each. The bulk record above is the history; delete in one statement.
+        doomed = LeaseSeat.objects.filter(pk__in=[h.pk for h in remove])
+        doomed._raw_delete(doomed.db)
     return len(shorten) + len(remove)
 
 

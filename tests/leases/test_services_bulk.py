@@ -1,0 +1,75 @@
+"""The bulk paths of parkops.leases.services (seats_allocate, seats_release, seats_release_any) run a fixed
+number of queries whatever the number of seats, and leave exactly one history record per holding changed."""
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from parkops.leases import services
+from parkops.leases.models import LeaseSeat
+from tests import factories
+
+START, END = datetime.date(2026, 1, 1), datetime.date(2027, 1, 1)
+History = LeaseSeat.history.model
+
+
+@pytest.fixture
+def seats(db):
+    zone = factories.ZoneFactory(code="C", name="C区")
+    building = factories.BuildingFactory(zone=zone, code="C-9")
+    return list(factories.make_floor(120, building=building, level=2).seats.order_by("code"))
+
+
+def _queries(func) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        func()
+    return len(captured.captured_queries)
+
+
+def _allocated(seats, n):
+    lease = factories.make_lease(factories.FirmFactory(), start=START, end=END)
+    services.seats_allocate(lease=lease, seats=seats[:n])
+    return lease
+
+
+def test_release_from_start_removes_holdings_with_one_history_record_each(seats):
+    lease = _allocated(seats, 40)
+    services.seats_release(lease=lease, seats=seats[:40], on=START)
+    assert not LeaseSeat.objects.filter(lease=lease).exists()
+    assert History.objects.filter(lease_id=lease.pk, history_type="-").count() == 40
+    assert History.objects.filter(lease_id=lease.pk, history_type="+").count() == 40
+
+
+def test_release_midway_shortens_holdings_with_one_history_record_each(seats):
+    lease = _allocated(seats, 30)
+    on = datetime.date(2026, 6, 1)
+    services.seats_release(lease=lease, seats=seats[:30], on=on)
+    assert set(LeaseSeat.objects.filter(lease=lease).values_list("end", flat=True)) == {on}
+    assert History.objects.filter(lease_id=lease.pk, history_type="~").count() == 30
+    assert not History.objects.filter(lease_id=lease.pk, history_type="-").exists()
+
+
+@pytest.mark.parametrize("on", [START, datetime.date(2026, 6, 1)], ids=["remove", "shorten"])
+def test_release_runs_the_same_queries_for_5_and_60_seats(seats, on):
+    small, large = _allocated(seats[:5], 5), _allocated(seats[5:65], 60)
+    few = _queries(lambda: services.seats_release(lease=small, seats=seats[:5], on=on))
+    many = _queries(lambda: services.seats_release(lease=large, seats=seats[5:65], on=on))
+    assert few == many
+
+
+def test_release_any_runs_the_same_queries_for_5_and_60_seats(seats):
+    _allocated(seats[:5], 5), _allocated(seats[5:65], 60)
+    few = _queries(lambda: services.seats_release_any(seats=seats[:5], on=START))
+    many = _queries(lambda: services.seats_release_any(seats=seats[5:65], on=START))
+    assert few == many
+    assert not LeaseSeat.objects.exists()
+    assert History.objects.filter(history_type="-").count() == 65
+
+
+def test_allocate_runs_the_same_queries_for_5_and_60_seats(seats):
+    small = factories.make_lease(factories.FirmFactory(), start=START, end=END)
+    large = factories.make_lease(factories.FirmFactory(), start=START, end=END)
+    few = _queries(lambda: services.seats_allocate(lease=small, seats=seats[:5]))
+    many = _queries(lambda: services.seats_allocate(lease=large, seats=seats[5:65]))
+    assert few == many
