@@ -268,8 +268,8 @@ def _end_holdings(holdings: Sequence[LeaseSeat], on: datetime.date, *, by, reaso
                 for h in remove
             ]
         )
-        # Not QuerySet.delete(): it sends post_delete per row, on which simple_history writes a second "-"
-        # record per holding, one INSERT each. The bulk record above is the history; delete in one statement.
+        # QuerySet.delete() would send post_delete per row (one history INSERT each); the history
+        # rows are written in bulk above, so delete in one statement. Nothing references LeaseSeat.
         doomed = LeaseSeat.objects.filter(pk__in=[h.pk for h in remove])
         doomed._raw_delete(doomed.db)
     return len(shorten) + len(remove)
