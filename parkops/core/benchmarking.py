@@ -186,6 +186,23 @@ def measure_page(page: Page, park, clients: dict, runs: int, trivial_ms: float) 
     return _finish(record, times, raw_sql_ms(page, park, runs) + trivial_ms)
 
 
+def profile_page(page: Page, park, clients: dict, limit: int = 30) -> str:
+    """Return cProfile's top functions (by cumulative time) for one request of a page."""
+    import cProfile
+    import io
+    import pstats
+
+    url = page_url(page, park)
+    if url is None:
+        return f"{page.url_name}: missing"
+    client = clients["tenant" if page.as_tenant else "staff"]
+    profiler = cProfile.Profile()
+    profiler.runcall(_fetch, client, url)
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(limit)
+    return out.getvalue()
+
+
 def raw_sql_ms(page: Page, park, runs: int) -> float:
     """Return the median ms of the page's floor query: one execute, every row fetched."""
     sql, params = page.floor_sql(park)
@@ -310,3 +327,50 @@ def scaling_lines(records: list[Record]) -> list[str]:
         else:
             lines.append(f"{page}: not measured at both sizes")
     return lines
+
+
+# --- targets (issue 7) ---------------------------------------------------------------------------
+
+FLAT_PAGES = ("planner:floor", "portal:home", "planner:zone_d")
+MAX_RATIO = 3.0
+MAX_SCALING = 1.3
+ALLOCATE_BUDGET_MS = 500
+
+
+def target_lines(records: list[Record]) -> list[str]:
+    """Return one line per page saying which of the issue's targets it meets at the sizes measured."""
+    lines = []
+    for page in dict.fromkeys(r.page for r in records):
+        rows = sorted((r for r in records if r.page == page and r.status == "ok"), key=lambda r: r.size)
+        if not rows:
+            lines.append(f"{page}: not measured")
+            continue
+        checks = [_check_queries(rows), _check_ratio(rows)]
+        if page in FLAT_PAGES:
+            checks.append(_check_scaling(rows))
+        if page == "services.seats_allocate":
+            checks.append(_check("under 0.5 s", max(r.median_ms for r in rows) < ALLOCATE_BUDGET_MS))
+        lines.append(f"{page}: " + "; ".join(checks))
+    return lines
+
+
+def _check(label: str, ok: bool, detail: str = "") -> str:
+    return f"{label} {'ok' if ok else 'MISSED'}{f' ({detail})' if detail else ''}"
+
+
+def _check_queries(rows: list[Record]) -> str:
+    counts = [r.queries for r in rows]
+    return _check("fixed queries", len(set(counts)) == 1, " -> ".join(map(str, counts)))
+
+
+def _check_ratio(rows: list[Record]) -> str:
+    worst = max(r.ratio or 0 for r in rows)
+    return _check(f"within {MAX_RATIO:g}x floor", worst <= MAX_RATIO, f"worst {worst:.2f}x")
+
+
+def _check_scaling(rows: list[Record]) -> str:
+    if len(rows) < 2:
+        return "scaling: needs two sizes"
+    base = next((r for r in rows if r.size == 7000), rows[0])
+    factor = rows[-1].median_ms / base.median_ms
+    return _check(f"scaling <= {MAX_SCALING:g}", factor <= MAX_SCALING, f"{factor:.2f}x")

@@ -34,8 +34,10 @@ class Command(BaseCommand):
         parser.add_argument("--seats", default="7000", help="park sizes, comma separated (default 7000)")
         parser.add_argument("--runs", type=int, default=7, help="timed runs per page after a warm-up (default 7)")
         parser.add_argument("--json", dest="json_path", help="write the records to this JSON file")
+        parser.add_argument("--profile", action="append", default=[], metavar="URL_NAME",
+                            help="also print cProfile's top functions for this page (repeatable)")
 
-    def handle(self, *args, seats, runs, json_path, **options):
+    def handle(self, *args, seats, runs, json_path, profile, **options):
         sizes = parse_sizes(seats)
         if runs < 1:
             raise CommandError("--runs must be at least 1.")
@@ -48,14 +50,14 @@ class Command(BaseCommand):
         )
         with measuring:
             for size in sizes:
-                records += self.measure_size(size, runs, workdir)
+                records += self.measure_size(size, runs, workdir, profile)
         self.report_scaling(records)
         if json_path:
             with open(json_path, "w", encoding="utf-8") as out:
                 json.dump([r.as_dict() for r in records], out, indent=2)
             self.stdout.write(f"Wrote {len(records)} records to {json_path}")
 
-    def measure_size(self, size: int, runs: int, workdir: str) -> list:
+    def measure_size(self, size: int, runs: int, workdir: str, profile: list[str]) -> list:
         with bench.throwaway_database(size, workdir) as conn:
             started = time.perf_counter()
             with transaction.atomic():
@@ -71,11 +73,15 @@ class Command(BaseCommand):
             records = [bench.measure_page(page, park, clients, runs, trivial) for page in benchmark_sql.PAGES]
             records += bench.measure_services(park, runs)
             self.stdout.write(bench.format_table(records))
+            for page in (p for p in benchmark_sql.PAGES if p.url_name in profile):
+                self.stdout.write(f"\n-- profile of {page.url_name} at {size:,} seats\n")
+                self.stdout.write(bench.profile_page(page, park, clients))
         return records
 
     def report_scaling(self, records: list) -> None:
         lines = bench.scaling_lines(records)
         if lines:
             self.stdout.write("\n== scaling (median at the largest size / at 7,000 seats)")
-            for line in lines:
-                self.stdout.write(line)
+            self.stdout.write("\n".join(lines))
+        self.stdout.write("\n== targets (issue 7)")
+        self.stdout.write("\n".join(bench.target_lines(records)))
