@@ -32,13 +32,26 @@ SEAT_PLACE = (
     "JOIN {floor} f ON f.id = s.floor_id JOIN {building} b ON b.id = f.building_id JOIN {zone} z ON z.id = b.zone_id"
 ).format(**T)
 
-# Occupancy per building on a day: what the park overview and the occupancy report show.
-OCCUPANCY_SQL = f"""
+# Occupancy per building on a day: what the park overview shows.
+OVERVIEW_SQL = f"""
 SELECT z.code, b.code, COUNT(s.id), COUNT(ls.id),
        SUM(CASE WHEN s.condition = 'out_of_service' AND ls.id IS NULL THEN 1 ELSE 0 END)
 FROM {T['seat']} s {SEAT_PLACE}
 LEFT JOIN {T['ls']} ls ON {HELD_ON}
 GROUP BY z.sort_order, z.code, b.code ORDER BY z.sort_order, b.code
+"""
+
+# Every zone's declared seats beside counted, leased and out-of-service seats on a day: the occupancy report
+# as it opens (grouped by zone).
+OCCUPANCY_SQL = f"""
+SELECT z.code, z.name, z.declared_seats, COUNT(s.id), COUNT(ls.id),
+       SUM(CASE WHEN s.condition = 'out_of_service' AND ls.id IS NULL THEN 1 ELSE 0 END)
+FROM {T['zone']} z
+LEFT JOIN {T['building']} b ON b.zone_id = z.id
+LEFT JOIN {T['floor']} f ON f.building_id = b.id
+LEFT JOIN {T['seat']} s ON s.floor_id = f.id
+LEFT JOIN {T['ls']} ls ON {HELD_ON}
+GROUP BY z.id, z.sort_order, z.code, z.name, z.declared_seats ORDER BY z.sort_order, z.code
 """
 
 # Every seat of one floor with its holder on a day, in grid order.
@@ -98,13 +111,13 @@ def _on(park):
 
 PAGES = [
     Page("overview", "planner:overview", query=lambda p: f"on={_on(p)}",
-         floor_sql=lambda p: (OCCUPANCY_SQL, [p.today, p.today])),
+         floor_sql=lambda p: (OVERVIEW_SQL, [p.today, p.today])),
     Page("floor", "planner:floor", args=lambda p: [p.floor_id],
          floor_sql=lambda p: (FLOOR_SQL, [p.today, p.today, p.floor_id])),
     Page("building_stack", "planner:building_stack", args=lambda p: [p.building_id],
          floor_sql=lambda p: (STACK_SQL, [p.today, p.today, p.building_id])),
     Page("zone_d", "planner:zone_d", floor_sql=lambda p: (ZONE_D_SQL, [p.today, p.today])),
-    Page("occupancy", "reports:occupancy", floor_sql=lambda p: (OCCUPANCY_SQL, [p.today, p.today])),
+    Page("occupancy", "reports:occupancy", query=lambda p: f"on={_on(p)}", floor_sql=lambda p: (OCCUPANCY_SQL, [p.today, p.today])),
     Page("portal", "portal:home", as_tenant=True,
          floor_sql=lambda p: (PORTAL_SQL, [p.firm_id, p.today, p.today])),
     Page("seat_csv", "zones:seat_list", query=lambda p: "_export=csv", floor_sql=lambda p: (SEATS_CSV_SQL, [])),
