@@ -166,8 +166,8 @@ def _fetch(client: Client, url: str):
     return response.status_code, len(body), getattr(response, "exc_info", None)
 
 
-def measure_page(page: Page, park, clients: dict, runs: int, trivial_ms: float) -> Record:
-    """Time one page: warm-up, one run under query capture, then `runs` timed runs, and its floor."""
+def measure_page(page: Page, park, clients: dict, runs: int) -> Record:
+    """Time one page and its floor: a warm-up, one run under query capture, then `runs` timed rounds."""
     record = Record(size=park.size, page=page.url_name)
     url = page_url(page, park)
     if url is None:
@@ -178,12 +178,25 @@ def measure_page(page: Page, park, clients: dict, runs: int, trivial_ms: float) 
     if status != 200:
         record.status = f"http {status}" + (f": {exc[1]!r}"[:300] if exc else "")
         return record
-    conn = connections["default"]
-    with CaptureQueriesContext(conn) as captured:
+    with CaptureQueriesContext(connections["default"]) as captured:
         _, record.bytes, _ = _fetch(client, url)
     record.queries = len(captured.captured_queries)
-    times = _timed(lambda: _fetch(client, url), runs)
-    return _finish(record, times, raw_sql_ms(page, park, runs) + trivial_ms)
+    page_ms, sql_ms, trivial = _interleaved(
+        runs, lambda: _fetch(client, url), _raw_sql(page, park), lambda: _fetch(client, "/" + TRIVIAL_PATH)
+    )
+    return _finish(record, page_ms, statistics.median(sql_ms) + statistics.median(trivial))
+
+
+def _interleaved(runs: int, *funcs, warm_up: bool = True) -> list[list[float]]:
+    """Time each function once per round, round after round, so that load from other processes on this
+    machine weighs on a page and its floor alike. Returns one list of ms per function."""
+    for func in funcs[1:] if warm_up else ():
+        func()  # the first is warm already
+    times = [[] for _ in funcs]
+    for _ in range(runs):
+        for bucket, func in zip(times, funcs):
+            bucket += _timed(func, 1)
+    return times
 
 
 def profile_page(page: Page, park, clients: dict, limit: int = 30) -> str:
@@ -203,18 +216,16 @@ def profile_page(page: Page, park, clients: dict, limit: int = 30) -> str:
     return out.getvalue()
 
 
-def raw_sql_ms(page: Page, park, runs: int) -> float:
-    """Return the median ms of the page's floor query: one execute, every row fetched."""
+def _raw_sql(page: Page, park) -> Callable[[], None]:
+    """Return a function running the page's floor query: one execute, every row fetched."""
     sql, params = page.floor_sql(park)
-    conn = connections["default"]
 
     def run():
-        with conn.cursor() as cursor:
+        with connections["default"].cursor() as cursor:
             cursor.execute(sql, params)
             cursor.fetchall()
 
-    run()
-    return statistics.median(_timed(run, runs))
+    return run
 
 
 def trivial_ms(client: Client, runs: int) -> float:
@@ -250,18 +261,17 @@ def measure_services(park, runs: int) -> list[Record]:
     allocate = lambda: services.seats_allocate(lease=lease, seats=seats, start=today, end=lease.end)  # noqa: E731
     release = lambda: services.seats_release(lease=lease, seats=seats, on=today)  # noqa: E731
     records = [Record(size=park.size, page=name) for name in SERVICE_NAMES]
-    conn = connections["default"]
     allocate(), release()  # warm-up
     for record, func in zip(records, (allocate, release)):
-        with CaptureQueriesContext(conn) as captured:
+        with CaptureQueriesContext(connections["default"]) as captured:
             func()
         record.queries = len(captured.captured_queries)
-    allocate_times, release_times = [], []
-    for _ in range(runs):
-        allocate_times += _timed(allocate, 1)
-        release_times += _timed(release, 1)
-    floors = benchmark_sql.service_floor_ms(lease, seats, today, runs)
-    return [_finish(r, t, f) for r, t, f in zip(records, (allocate_times, release_times), floors)]
+    insert, delete = benchmark_sql.service_floor(lease, seats, today)
+    allocated, released, inserted, deleted = _interleaved(runs, allocate, release, insert, delete, warm_up=False)
+    return [
+        _finish(records[0], allocated, statistics.median(inserted)),
+        _finish(records[1], released, statistics.median(deleted)),
+    ]
 
 
 SERVICE_NAMES = ("services.seats_allocate", "services.seats_release")

@@ -70,7 +70,7 @@ class Command(BaseCommand):
             clients = bench.make_clients(park)
             trivial = bench.trivial_ms(clients["staff"], runs)
             self.stdout.write(f"trivial view through the middleware: {trivial:.2f} ms; {runs} timed runs per row")
-            records = [bench.measure_page(page, park, clients, runs, trivial) for page in benchmark_sql.PAGES]
+            records = [bench.measure_page(page, park, clients, runs) for page in benchmark_sql.PAGES]
             records += bench.measure_services(park, runs)
             self.stdout.write(bench.format_table(records))
             for page in (p for p in benchmark_sql.PAGES if p.url_name in profile):
