@@ -15,6 +15,12 @@ from tests.factories import FirmFactory
 User = get_user_model()
 
 
+@pytest.fixture(autouse=True)
+def fast_hasher(settings):
+    # Five PBKDF2 hashes per run cost seconds; what is tested is who gets which password, not the hash.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def demo_firms(db):
     return {name: FirmFactory(short_name=name, name=f"{name}（测试）") for name in ("平安金服", "迈睿中国", "大宇宙")}

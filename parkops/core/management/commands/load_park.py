@@ -20,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, replace, **options):
         data = self.read(file)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         try:
             with transaction.atomic():
                 if park_loader.park_is_loaded() and not replace:
@@ -31,7 +31,7 @@ class Command(BaseCommand):
                 restored = park_loader.restore_links(links)
         except park_loader.ParkDataError as exc:
             raise CommandError(f"园区数据未加载（未做任何更改）：{exc}") from exc
-        self.report(time.perf_counter() - started, restored)
+        self.report(time.perf_counter() - started, time.process_time() - cpu, restored)
 
     def read(self, path):
         try:
@@ -39,7 +39,7 @@ class Command(BaseCommand):
         except park_loader.ParkDataError as exc:
             raise CommandError(str(exc)) from exc
 
-    def report(self, seconds: float, restored: int) -> None:
+    def report(self, seconds: float, cpu: float, restored: int) -> None:
         summary = park_loader.park_summary()
         for occ in summary["zones"]:
             zone = occ.obj
@@ -53,4 +53,4 @@ class Command(BaseCommand):
         )
         if restored:
             self.stdout.write(f"  已恢复 {restored} 个企业用户与企业的关联")
-        self.stdout.write(self.style.SUCCESS(f"园区数据加载完成，用时 {seconds:.2f} 秒。"))
+        self.stdout.write(self.style.SUCCESS(f"园区数据加载完成，用时 {seconds:.2f} 秒（本进程 CPU {cpu:.2f} 秒）。"))
