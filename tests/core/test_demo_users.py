@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from parkops.core.access import is_bureau_admin, is_park_staff, user_firm
-from parkops.core.management.commands.demo_users import DEMO_PASSWORD
+from parkops.core.management.commands.demo_users import DEMO_USERS, FIRM_PASSWORD
 from parkops.firms.choices import MemberRole
 from parkops.firms.models import Firm, FirmMember
 from tests.factories import FirmFactory
@@ -49,7 +49,8 @@ def test_refuses_before_the_park_is_loaded(db):
 @override_settings(DEBUG=True)
 def test_creates_every_role_and_prints_the_passwords(demo_firms):
     out = run()
-    assert DEMO_PASSWORD in out and "admin" in out and "pingan" in out
+    for spec in DEMO_USERS:
+        assert f"{spec.username:<10} {spec.password}" in out
     admin, staff = User.objects.get(username="admin"), User.objects.get(username="staff")
     assert admin.is_superuser and admin.is_staff and is_bureau_admin(admin)
     assert admin.groups.filter(name="Bureau admins").exists()
@@ -58,7 +59,7 @@ def test_creates_every_role_and_prints_the_passwords(demo_firms):
     assert user_firm(pingan) == demo_firms["平安金服"] and pingan.firm_membership.role == MemberRole.ADMIN
     assert user_firm(majorel) == demo_firms["迈睿中国"] and majorel.firm_membership.role == MemberRole.ADMIN
     assert viewer.firm_membership.role == MemberRole.VIEWER and not is_park_staff(viewer)
-    assert all(u.check_password(DEMO_PASSWORD) for u in User.objects.all())
+    assert all(User.objects.get(username=spec.username).check_password(spec.password) for spec in DEMO_USERS)
     assert Firm.objects.get(pk=demo_firms["平安金服"].pk).task_force_lead == staff
 
 
@@ -71,6 +72,6 @@ def test_second_run_resets_passwords_without_duplicates(demo_firms):
     pingan.save()
     run()
     pingan.refresh_from_db()
-    assert pingan.check_password(DEMO_PASSWORD) and pingan.is_active
+    assert pingan.check_password(FIRM_PASSWORD) and pingan.is_active
     assert User.objects.count() == 5
     assert FirmMember.objects.count() == 3

@@ -16,7 +16,10 @@ from parkops.core.access import BUREAU_ADMINS, PARK_STAFF
 from parkops.firms.choices import MemberRole
 from parkops.firms.models import Firm, FirmMember
 
-DEMO_PASSWORD = "Parkops-demo-2026"
+# The README lists these; change both together.
+ADMIN_PASSWORD = "parkops-admin-2026"
+STAFF_PASSWORD = "parkops-staff-2026"
+FIRM_PASSWORD = "parkops-firm-2026"
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,7 @@ class DemoUser:
     """One demo login: a role in the park and, for a tenant, its firm (by short name) and role there."""
 
     username: str
+    password: str
     label: str
     group: str = ""
     superuser: bool = False
@@ -32,11 +36,11 @@ class DemoUser:
 
 
 DEMO_USERS = [
-    DemoUser("admin", "商务局管理员 bureau admin", group=BUREAU_ADMINS, superuser=True),
-    DemoUser("staff", "园区工作人员 park staff", group=PARK_STAFF),
-    DemoUser("pingan", "平安金服 企业管理员 firm admin", firm="平安金服", role=MemberRole.ADMIN),
-    DemoUser("majorel", "迈睿中国 企业管理员 firm admin", firm="迈睿中国", role=MemberRole.ADMIN),
-    DemoUser("dayuzhou", "大宇宙 只读用户 viewer", firm="大宇宙", role=MemberRole.VIEWER),
+    DemoUser("admin", ADMIN_PASSWORD, "商务局管理员 bureau admin (/admin/)", group=BUREAU_ADMINS, superuser=True),
+    DemoUser("staff", STAFF_PASSWORD, "园区工作人员 park staff", group=PARK_STAFF),
+    DemoUser("pingan", FIRM_PASSWORD, "平安金服 企业管理员 firm admin", firm="平安金服", role=MemberRole.ADMIN),
+    DemoUser("majorel", FIRM_PASSWORD, "迈睿中国 企业管理员 firm admin", firm="迈睿中国", role=MemberRole.ADMIN),
+    DemoUser("dayuzhou", FIRM_PASSWORD, "大宇宙 只读用户 viewer", firm="大宇宙", role=MemberRole.VIEWER),
 ]
 # Firms whose task force (一企一策一专班) the demo staff member leads.
 STAFF_TASK_FORCES = ["平安金服", "迈睿中国", "大宇宙"]
@@ -59,16 +63,16 @@ class Command(BaseCommand):
             users = {spec.username: self.make_user(spec, firms) for spec in DEMO_USERS}
             self.lead_task_forces(users["staff"], firms)
         self.reset_lockouts()
-        self.stdout.write("演示账号（demo logins），密码均为 / password for all: " + DEMO_PASSWORD)
+        self.stdout.write("演示账号 demo logins（用户名 / 密码 / 角色）:")
         for spec in DEMO_USERS:
-            self.stdout.write(f"  {spec.username:<10} {spec.label}")
+            self.stdout.write(f"  {spec.username:<10} {spec.password:<20} {spec.label}")
 
     def make_user(self, spec: DemoUser, firms: dict):
         user, _ = get_user_model().objects.get_or_create(username=spec.username)
         user.is_active = True
         user.is_staff = bool(spec.group)
         user.is_superuser = spec.superuser
-        user.set_password(DEMO_PASSWORD)
+        user.set_password(spec.password)
         user.save()
         user.groups.set([Group.objects.get(name=spec.group)] if spec.group else [])
         if spec.firm:
