@@ -124,14 +124,22 @@ def split_proportionally(total: Decimal, weights: list[int], quantum: Decimal) -
     return shares + [total - sum(shares)]
 
 
-@dataclass
+@dataclass(eq=False)
 class Holding:
-    """Seats a firm holds over [start, end), as the loader allocated them (for headcount figures)."""
+    """Seats a firm holds under one lease over [start, end), as the loader allocated them.
+
+    The loader keeps its own copy so it can pick free seats and derive headcounts without a
+    query per lease; the services hold the truth and refuse anything that disagrees with it.
+    """
 
     firm: str
+    lease_id: int
     start: datetime.date
     end: datetime.date
-    seat_ids: list[int] = field(default_factory=list)
+    seats: list[Seat] = field(default_factory=list)
+
+    def overlaps(self, start: datetime.date, end: datetime.date) -> bool:
+        return self.start < self.end and self.start < end and start < self.end
 
 
 class ParkLoader:
@@ -149,7 +157,7 @@ class ParkLoader:
         self.firms: dict[str, Firm] = {}
         self.exited: list[str] = []
         self.out_of_service: set[int] = set()
-        self.booked: dict[int, list[tuple[datetime.date, datetime.date]]] = defaultdict(list)
+        self.booked: dict[int, list[Holding]] = defaultdict(list)
         self.holdings: list[Holding] = []
 
     def run(self) -> None:
@@ -412,7 +420,7 @@ class ParkLoader:
             raise ParkDataError(f"{where}：楼栋 {building} 不存在；可用楼栋：{'、'.join(self.buildings)}。")
         picked = []
         for seat in self.seats_by_building[building]:
-            if seat.pk in self.out_of_service or any(s < end and start < e for s, e in self.booked[seat.pk]):
+            if seat.pk in self.out_of_service or any(h.overlaps(start, end) for h in self.booked[seat.pk]):
                 continue
             picked.append(seat)
             if len(picked) == count:
@@ -433,27 +441,55 @@ class ParkLoader:
                 firm=firm, start=start, end=end, rent_terms=terms, monthly_rate=spec.get("rate", 0),
                 policy_basis=basis, seats=seats, note=DEMO_NOTE,
             )
-        for seat in seats:
-            self.booked[seat.pk].append((start, end))
-        self.holdings.append(Holding(firm.short_name, start, end, [s.pk for s in seats]))
+        self.hold(Holding(firm.short_name, lease.pk, start, end, seats))
         return lease
+
+    def hold(self, holding: Holding) -> None:
+        self.holdings.append(holding)
+        for seat in holding.seats:
+            self.booked[seat.pk].append(holding)
 
     def load_leases(self) -> None:
         for i, spec in enumerate(self.data.get("leases", [])):
             where = f"leases[{i}]"
             firm = self.firm(self.need(spec, "firm", where), where)
             lease = self.lease(firm, spec, self.date(self.need(spec, "start", where), where), where)
+            for j, extra in enumerate(spec.get("add_seats", [])):
+                self.add_seats(lease, {"building": spec["building"], **extra}, f"{where}.add_seats[{j}]")
+            if spec.get("release"):
+                self.release(lease, spec["release"], f"{where}.release")
             if spec.get("terminate"):
                 self.terminate(lease, spec["terminate"], f"{where}.terminate")
+
+    def add_seats(self, lease: Lease, spec: dict, where: str) -> None:
+        """Hold more seats under a running lease from a later day (a new LeaseSeat range), via seats_allocate."""
+        start = self.date(self.need(spec, "from", where), where)
+        seats = self.pick_seats(spec["building"], self.need(spec, "seats", where), start, lease.end, where)
+        with self.entry(where):
+            services.seats_allocate(lease=lease, seats=seats, start=start)
+        self.hold(Holding(lease.firm.short_name, lease.pk, start, lease.end, seats))
+
+    def release(self, lease: Lease, spec: dict, where: str) -> None:
+        """Give back the last N seats of the lease's first holding from `on`, via seats_release."""
+        on, count = self.date(self.need(spec, "on", where), where), self.need(spec, "seats", where)
+        holding = next((h for h in self.holdings if h.lease_id == lease.pk and h.start < on < h.end), None)
+        if holding is None or count >= len(holding.seats):
+            raise ParkDataError(f"{where}：租约在 {on} 没有多于 {count} 个在租席位可释放；请减少席位数或调整日期。")
+        released, holding.seats = holding.seats[-count:], holding.seats[:-count]
+        with self.entry(where):
+            services.seats_release(lease=lease, seats=released, on=on)
+        shortened = Holding(holding.firm, lease.pk, holding.start, on, released)
+        self.holdings.append(shortened)
+        for seat in released:
+            self.booked[seat.pk] = [shortened if h is holding else h for h in self.booked[seat.pk]]
 
     def terminate(self, lease: Lease, spec: dict, where: str) -> None:
         on = self.date(self.need(spec, "on", where), where)
         with self.entry(where):
             services.lease_terminate(lease=lease, on=on, reason=spec.get("reason", ""))
-        holding = self.holdings[-1]
-        holding.end = min(holding.end, on)
-        for seat_id in holding.seat_ids:
-            self.booked[seat_id] = [(s, min(e, on)) for s, e in self.booked[seat_id]]
+        for holding in self.holdings:
+            if holding.lease_id == lease.pk:
+                holding.end = min(holding.end, on)
 
     def load_reservations(self) -> None:
         for i, spec in enumerate(self.data.get("reservations", [])):
@@ -492,7 +528,7 @@ class ParkLoader:
     # --- headcount ------------------------------------------------------------------------------
 
     def seats_held(self, firm: str, day: datetime.date) -> int:
-        return sum(len(h.seat_ids) for h in self.holdings if h.firm == firm and h.start <= day < h.end)
+        return sum(len(h.seats) for h in self.holdings if h.firm == firm and h.start <= day < h.end)
 
     def load_headcount(self) -> None:
         """Report each listed firm's headcount as a share of the seats it held mid-month (a steady +-4% wobble)."""

@@ -14,7 +14,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from parkops.core import park_loader
@@ -187,6 +187,14 @@ def test_leases_mix_terms_and_dates_relative_to_today(park, db, today):
     assert Firm.objects.filter(status=FirmStatus.EXITED, is_demo=True).exists()
     several = Lease.objects.values("firm").annotate(n=Count("id")).filter(n__gte=2).count()
     assert several >= 8
+
+
+def test_seats_added_and_released_mid_lease_are_their_own_ranges(park, db, today):
+    active = LeaseSeat.objects.filter(lease__status=LeaseStatus.ACTIVE)
+    added = active.filter(start__gt=F("lease__start"))
+    assert added.filter(lease__firm__short_name="京阿唯").count() == 50
+    released = active.filter(end__lt=F("lease__end"), end__lte=today)
+    assert released.filter(lease__firm__short_name="北京鸿联九五").count() == 30
 
 
 def test_headcount_reports_span_months_and_stray_from_seats(park, db, today):
