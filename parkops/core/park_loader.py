@@ -32,6 +32,7 @@ from parkops.firms.models import BusinessLine, Firm, FirmMember
 from parkops.leases import services
 from parkops.leases.choices import RentTerms
 from parkops.leases.models import CapacityReservation, HeadcountReport, Lease, LeaseSeat, SeatRequest
+from parkops.leases.selectors import zone_occupancy
 from parkops.zones.choices import SeatCondition, SeatKind
 from parkops.zones.models import Building, Floor, Phase, Seat, Zone
 
@@ -98,7 +99,9 @@ def restore_links(links: UserLinks) -> int:
     """Re-attach users to the reloaded firms of the same name. Return how many memberships were restored."""
     names = {name for _, name, _ in links.members} | {name for name, _ in links.leads}
     firms = {f.name: f for f in Firm.objects.filter(name__in=names)}
-    members = [FirmMember(user_id=uid, firm=firms[name], role=role) for uid, name, role in links.members if name in firms]
+    members = [
+        FirmMember(user_id=uid, firm=firms[name], role=role) for uid, name, role in links.members if name in firms
+    ]
     FirmMember.objects.bulk_create(members)
     lead_of = dict(links.leads)
     led = [firm for name, firm in firms.items() if name in lead_of]
@@ -216,7 +219,10 @@ class ParkLoader:
 
     def load_business_lines(self) -> None:
         rows = [
-            BusinessLine(code=self.need(s, "code", f"business_lines[{i}]"), name=s["name"], name_en=s.get("name_en", ""), sort_order=i)
+            BusinessLine(
+                code=self.need(s, "code", f"business_lines[{i}]"), name=self.need(s, "name", f"business_lines[{i}]"),
+                name_en=s.get("name_en", ""), sort_order=i,
+            )
             for i, s in enumerate(self.need(self.data, "business_lines", "park.json"))
         ]
         self.lines = {line.code: line for line in BusinessLine.objects.bulk_create(rows)}
@@ -279,7 +285,8 @@ class ParkLoader:
                 if phase is None:
                     raise ParkDataError(f"{bw}：分期 {b['phase']} 不存在；请先在 phases 中声明。")
             building = Building(
-                zone=self.zones[spec["code"]], phase=phase, code=self.need(b, "code", bw), name=self.need(b, "name", bw),
+                zone=self.zones[spec["code"]], phase=phase,
+                code=self.need(b, "code", bw), name=self.need(b, "name", bw),
                 functional_area=b.get("functional_area", "enterprise_work_zone"),
                 floors_above=b.get("floors_above", 1), note=b.get("note", ""),
             )
@@ -347,9 +354,8 @@ class ParkLoader:
         specs = [(s, f"firms[{i}]") for i, s in enumerate(self.need(self.data, "firms", "park.json"))]
         specs += self.demo_firm_specs()
         firms = [self.make_firm(spec, where) for spec, where in specs]
-        duplicates = sorted(
-            {n for names in ([f.name for f in firms], [f.short_name for f in firms]) for n in names if names.count(n) > 1}
-        )
+        full, short = [f.name for f in firms], [f.short_name for f in firms]
+        duplicates = sorted({n for names in (full, short) for n in names if names.count(n) > 1})
         if duplicates:
             raise ParkDataError(f"firms：企业名称或简称重复：{'、'.join(duplicates)}；每家企业的全称和简称须唯一。")
         bulk_create_with_history(firms, Firm, default_change_reason="load_park")
@@ -411,7 +417,9 @@ class ParkLoader:
                 raise ParkDataError(f"{where}：席位 {'、'.join(missing)} 不存在；请检查席位编号（例如 C-1-3F-0001）。")
             seats = [self.seat_by_code[code] for code in spec["seats"]]
             with self.entry(where):
-                services.seats_set_condition(seats=seats, condition=SeatCondition.OUT_OF_SERVICE, note=spec.get("note", ""))
+                services.seats_set_condition(
+                    seats=seats, condition=SeatCondition.OUT_OF_SERVICE, note=spec.get("note", "")
+                )
             self.out_of_service.update(s.pk for s in seats)
 
     def pick_seats(self, building: str, count: int, start: datetime.date, end: datetime.date, where: str) -> list[Seat]:
@@ -523,7 +531,9 @@ class ParkLoader:
         if spec.get("approve"):
             lease = self.lease(request.firm, {**self.need(spec, "lease", where), "seats": request.seats}, wanted, where)
         with self.entry(where):
-            services.seat_request_decide(request=request, approve=bool(spec.get("approve")), reason=spec.get("reason", ""), lease=lease)
+            services.seat_request_decide(
+                request=request, approve=bool(spec.get("approve")), reason=spec.get("reason", ""), lease=lease
+            )
 
     # --- headcount ------------------------------------------------------------------------------
 
@@ -551,8 +561,6 @@ class ParkLoader:
 
 def park_summary(on: datetime.date | None = None) -> dict:
     """Return counted figures of the loaded park (for the command's report)."""
-    from parkops.leases.selectors import zone_occupancy
-
     on = on or timezone.localdate()
     return {
         "zones": zone_occupancy(on),
