@@ -41,7 +41,7 @@ messages: venv
 # Production settings apart from the database: DEBUG off, manifest static files (hence collectstatic).
 BENCH_SEATS ?= 7000
 BENCH_ARGS ?= --json bench.json
-BENCH_ENV := SECRET_KEY=$${SECRET_KEY:-bench-only-not-a-secret} DEBUG=
+BENCH_ENV := SECRET_KEY=$${SECRET_KEY:-bench-only-not-a-secret} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-localhost} DEBUG=
 bench: venv
 	$(BENCH_ENV) $(PY) manage.py collectstatic --noinput -v 0
 	$(BENCH_ENV) $(PY) manage.py benchmark --seats $(BENCH_SEATS) $(BENCH_ARGS)
