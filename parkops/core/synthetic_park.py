@@ -5,21 +5,26 @@ first ~7,000 seats, zone D's phases hold the rest; floors of 200-600 seats (the
 first floor of the park always has 600 when the park is that large); about one
 firm per 60 seats; about 80% of seats leased today, with earlier leases that
 started and ended inside the last 24 months; monthly headcount reports; capacity
-reservations on zone D's later phases.
+reservations on zone D's later phases (25 at every size).
 
 This is measurement scaffolding for a throwaway database only. Rows are written
-with bulk_create, bypassing parkops.leases.services (and so leaving no history
-rows): going through the services would take minutes at 100,000 seats, and no
-real park data ever lives in the database this writes to.
+with bulk_create, or for the three big tables (seats, holdings, headcount reports)
+with multi-row INSERTs of ready values, bypassing parkops.leases.services (and so
+leaving no history rows): going through the services would take minutes at
+100,000 seats, model instances alone most of a minute, and no real park data ever
+lives in the database this writes to.
 """
 from __future__ import annotations
 
 import datetime
 import random
+import time
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db import connections
+from django.utils import timezone
 
 from parkops.core.access import PARK_STAFF
 from parkops.firms.choices import FirmStatus, MemberRole
@@ -43,7 +48,7 @@ LARGEST_FIRM_SEATS = 600
 OTHER_FIRM_SEATS = (20, 35, 50, 80, 45, 60, 30, 70, 40, 25)
 OUT_OF_SERVICE_EVERY = 53
 HEADCOUNT_MONTHS = 12
-BASE_RESERVATIONS = 25
+RESERVATIONS = 25
 
 
 @dataclass
@@ -59,19 +64,24 @@ class Park:
     staff: object = None
     tenant: object = None
     counts: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
 
 
 def generate_park(size: int, *, today: datetime.date, seed: int = 7) -> Park:
-    """Write a park of `size` seats into the (throwaway) default database and return what to measure."""
+    """Write a park of `size` seats into the (throwaway) default database and return what to measure.
+
+    park.counts holds the rows written per table and park.timings the seconds each step took.
+    """
     rng = random.Random(seed)
     park = Park(size=size, today=today)
+    clock = _Clock(park.timings)
     zones, phases = _make_zones()
-    floors = _make_buildings(size, zones, phases)
-    seat_ids = _make_seats(floors)
-    firms = _make_firms(size)
-    _make_leases(firms, seat_ids, today, rng)
-    _make_headcounts(firms, today, rng)
-    _make_reservations(firms, phases, size, today, rng)
+    floors = clock("buildings", _make_buildings, size, zones, phases)
+    seat_ids = clock("seats", _make_seats, floors)
+    firms = clock("firms", _make_firms, size)
+    clock("leases", _make_leases, firms, seat_ids, today, rng)
+    clock("headcounts", _make_headcounts, firms, today, rng)
+    clock("reservations", _make_reservations, firms, phases, today, rng)
     park.seats = len(seat_ids)
     park.floor_id = max(floors, key=lambda f: f[1])[0].pk
     park.building_id = _largest_building(floors)
@@ -79,6 +89,19 @@ def generate_park(size: int, *, today: datetime.date, seed: int = 7) -> Park:
     park.staff, park.tenant = _make_users(firms[0])
     park.counts = _counts()
     return park
+
+
+class _Clock:
+    """Call a step and record its wall time in seconds under a name."""
+
+    def __init__(self, timings: dict):
+        self.timings = timings
+
+    def __call__(self, name, func, *args):
+        started = time.perf_counter()
+        result = func(*args)
+        self.timings[name] = round(time.perf_counter() - started, 2)
+        return result
 
 
 def _make_zones() -> tuple[dict[str, Zone], list[Phase]]:
@@ -147,20 +170,43 @@ def _building(i: int, in_d: bool, zones, phases, d_seats_before: int) -> Buildin
 def _make_seats(floors: list[tuple[Floor, int]]) -> list[int]:
     """Lay out each floor's seats row by row; return the seat ids in floor and grid order."""
     kinds = (SeatKind.WORKSTATION,) * 3 + (SeatKind.CALL_CENTRE_BOOTH,)
-    seats, k = [], 0
+    now = _now()
+    rows, k = [], 0
     for floor, n in floors:
         prefix = f"{floor.building.code}-{floor.level}F-"
         for i in range(n):
             k += 1
-            seats.append(
-                Seat(
-                    floor=floor, code=f"{prefix}{i + 1:04d}", row=i // GRID_COLS, col=i % GRID_COLS,
-                    kind=kinds[k % len(kinds)],
-                    condition=SeatCondition.OUT_OF_SERVICE if k % OUT_OF_SERVICE_EVERY == 0 else SeatCondition.IN_SERVICE,
-                )
+            condition = SeatCondition.OUT_OF_SERVICE if k % OUT_OF_SERVICE_EVERY == 0 else SeatCondition.IN_SERVICE
+            rows.append(
+                (now, now, floor.pk, f"{prefix}{i + 1:04d}", i // GRID_COLS, i % GRID_COLS, kinds[k % len(kinds)],
+                 True, True, str(condition), "")
             )
-    Seat.objects.bulk_create(seats, batch_size=BATCH)
-    return [s.pk for s in seats]
+    fields = ("created", "modified", "floor", "code", "row", "col", "kind", "has_desk", "has_computer", "condition", "note")
+    _insert_rows(Seat, fields, rows)
+    ids = dict(Seat.objects.values_list("code", "id"))
+    return [ids[row[3]] for row in rows]
+
+
+def _insert_rows(model, fields: tuple[str, ...], rows: list[tuple]) -> None:
+    """INSERT rows of ready database values, many per statement, without model instances."""
+    conn = connections["default"]
+    quote = conn.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    per_statement = min(BATCH, (conn.features.max_query_params or BATCH * len(fields)) // len(fields))
+    with conn.cursor() as cursor:
+        for at in range(0, len(rows), per_statement):
+            chunk = rows[at:at + per_statement]
+            cursor.execute(head + ", ".join([one] * len(chunk)), [value for row in chunk for value in row])
+
+
+def _now():
+    return connections["default"].ops.adapt_datetimefield_value(timezone.now())
+
+
+def _day(day: datetime.date):
+    return connections["default"].ops.adapt_datefield_value(day)
 
 
 def _largest_building(floors: list[tuple[Floor, int]]) -> int:
@@ -203,8 +249,11 @@ def _make_leases(firms: list[Firm], seat_ids: list[int], today: datetime.date, r
             leases.append(lease)
             holdings.append((lease, seats))
     Lease.objects.bulk_create(leases, batch_size=BATCH)
-    rows = (LeaseSeat(lease=lease, seat_id=s, start=lease.start, end=lease.end) for lease, seats in holdings for s in seats)
-    LeaseSeat.objects.bulk_create(rows, batch_size=BATCH)
+    rows = []
+    for lease, seats in holdings:
+        start, end = _day(lease.start), _day(lease.end)
+        rows += [(lease.pk, seat_id, start, end) for seat_id in seats]
+    _insert_rows(LeaseSeat, ("lease", "seat", "start", "end"), rows)
 
 
 def _firm_leases(i, firm, block, after, today, rng):
@@ -227,15 +276,15 @@ def _make_headcounts(firms: list[Firm], today: datetime.date, rng: random.Random
     for _ in range(HEADCOUNT_MONTHS):
         months.append(month)
         month = (month - datetime.timedelta(days=1)).replace(day=1)
-    reports = (
-        HeadcountReport(firm=firm, month=m, headcount=rng.randint(5, 400)) for firm in firms for m in months
-    )
-    HeadcountReport.objects.bulk_create(reports, batch_size=BATCH)
+    now = _now()
+    rows = [(now, now, firm.pk, _day(m), rng.randint(5, 400), "") for firm in firms for m in months]
+    _insert_rows(HeadcountReport, ("created", "modified", "firm", "month", "headcount", "note"), rows)
 
 
-def _make_reservations(firms, phases, size, today, rng) -> None:
-    """25 reservations (as in the real park), plus one per 5,000 seats, on the phases not yet laid out."""
-    count = BASE_RESERVATIONS + size // 5000
+def _make_reservations(firms, phases, today, rng) -> None:
+    """25 reservations, as in the real park, at every size (the capacity board's list should not grow with the
+    park), on the phases not yet laid out."""
+    count = RESERVATIONS
     later = phases[1:]
     per_phase = {p.pk: 0 for p in later}
     rows = []

@@ -27,6 +27,9 @@ def test_park_shape(db):
     assert HeadcountReport.objects.count() == park.counts["firms"] * 12
     assert CapacityReservation.objects.filter(phase__zone__code="D").count() >= 25
     assert Building.objects.filter(zone__code="D").exists()
+    seat = Seat.objects.order_by("pk").first()
+    assert seat.created.tzinfo is not None and seat.code.endswith("-0001") and seat.in_service
+    assert HeadcountReport.objects.order_by("pk").first().month.day == 1
 
 
 def test_largest_building_and_firm_and_users(db):

@@ -66,6 +66,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"\n== {size:,} seats on {bench.describe_database(conn)}: generated in "
                 f"{time.perf_counter() - started:.1f} s ({', '.join(f'{k} {v:,}' for k, v in park.counts.items())})"
+                f"\n   seconds per step: {', '.join(f'{k} {v}' for k, v in park.timings.items())}"
             )
             clients = bench.make_clients(park)
             trivial = bench.trivial_ms(clients["staff"], runs)
