@@ -51,11 +51,16 @@ class Command(BaseCommand):
         with measuring:
             for size in sizes:
                 records += self.measure_size(size, runs, workdir, profile)
+                # After each size, so that a long run cut short keeps what it measured.
+                self.write_json(json_path, records)
         self.report_scaling(records)
+        if json_path:
+            self.stdout.write(f"Wrote {len(records)} records to {json_path}")
+
+    def write_json(self, json_path: str | None, records: list) -> None:
         if json_path:
             with open(json_path, "w", encoding="utf-8") as out:
                 json.dump([r.as_dict() for r in records], out, indent=2)
-            self.stdout.write(f"Wrote {len(records)} records to {json_path}")
 
     def measure_size(self, size: int, runs: int, workdir: str, profile: list[str]) -> list:
         with bench.throwaway_database(size, workdir) as conn:
