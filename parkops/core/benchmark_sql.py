@@ -10,7 +10,7 @@ from django.db import connections, transaction
 
 from parkops.core.benchmarking import Page
 from parkops.firms.models import Firm
-from parkops.leases.models import CapacityReservation, Lease, LeaseSeat
+from parkops.leases.models import CapacityReservation, HeadcountReport, Lease, LeaseSeat, SeatRequest
 from parkops.zones.models import Building, Floor, Phase, Seat, Zone
 
 T = {
@@ -23,19 +23,22 @@ T = {
     "lease": Lease._meta.db_table,
     "ls": LeaseSeat._meta.db_table,
     "res": CapacityReservation._meta.db_table,
+    "req": SeatRequest._meta.db_table,
+    "hc": HeadcountReport._meta.db_table,
 }
 HELD_ON = 'ls.seat_id = s.id AND ls.start <= %s AND ls."end" > %s'
 SEAT_PLACE = (
     "JOIN {floor} f ON f.id = s.floor_id JOIN {building} b ON b.id = f.building_id JOIN {zone} z ON z.id = b.zone_id"
 ).format(**T)
 
-# Occupancy per building on a day: what the park overview shows.
+# Occupancy per floor on a day, with its building and zone: what the park overview shows (zone and phase
+# totals are sums of these rows).
 OVERVIEW_SQL = f"""
-SELECT z.code, b.code, COUNT(s.id), COUNT(ls.id),
+SELECT z.code, b.code, b.phase_id, f.id, f.level, COUNT(s.id), COUNT(ls.id),
        SUM(CASE WHEN s.condition = 'out_of_service' AND ls.id IS NULL THEN 1 ELSE 0 END)
 FROM {T['seat']} s {SEAT_PLACE}
 LEFT JOIN {T['ls']} ls ON {HELD_ON}
-GROUP BY z.sort_order, z.code, b.code ORDER BY z.sort_order, b.code
+GROUP BY z.sort_order, z.code, b.code, b.phase_id, f.id, f.level ORDER BY z.sort_order, b.code, f.level
 """
 
 # Every zone's declared seats beside counted, leased and out-of-service seats on a day: the occupancy report
@@ -71,28 +74,44 @@ LEFT JOIN {T['firm']} fi ON fi.id = l.firm_id
 WHERE f.building_id = %s GROUP BY f.id, f.level, fi.id, fi.short_name ORDER BY f.level DESC, fi.short_name
 """
 
-# Zone D's phases with seats laid out and leased on a day, and their active reservations.
+# Zone D's phases with seats laid out and leased on a day and their reservations, then zone D's floors (the
+# board lists them for conversion), as one UNION ALL.
 ZONE_D_SQL = f"""
-SELECT p.id, p.number, p.planned_capacity, lo.n, le.n, r.id, r.seats, r.wanted_from, fi.short_name
+SELECT p.number, p.planned_capacity, lo.n, le.n, r.id, r.seats, CAST(r.wanted_from AS TEXT), fi.short_name
 FROM {T['phase']} p
 LEFT JOIN (SELECT b.phase_id, COUNT(*) AS n FROM {T['seat']} s {SEAT_PLACE}
            WHERE b.phase_id IS NOT NULL GROUP BY b.phase_id) lo ON lo.phase_id = p.id
 LEFT JOIN (SELECT b.phase_id, COUNT(DISTINCT ls.seat_id) AS n FROM {T['ls']} ls
            JOIN {T['seat']} s ON {HELD_ON} {SEAT_PLACE}
            WHERE b.phase_id IS NOT NULL GROUP BY b.phase_id) le ON le.phase_id = p.id
-LEFT JOIN {T['res']} r ON r.phase_id = p.id AND r.status = 'active'
+LEFT JOIN {T['res']} r ON r.phase_id = p.id
 LEFT JOIN {T['firm']} fi ON fi.id = r.firm_id
-ORDER BY p.number, r.seats DESC
+UNION ALL
+SELECT p.number, NULL, NULL, NULL, f.id, f.level, b.code, f.label
+FROM {T['floor']} f JOIN {T['building']} b ON b.id = f.building_id JOIN {T['phase']} p ON p.id = b.phase_id
 """
 
-# One firm's seats per floor and lease on a day.
+# A firm's portal: its seats per floor on a day, its leases with seats held that day, its latest headcount,
+# its last 20 seat requests and its reservations, as one UNION ALL.
 PORTAL_SQL = f"""
-SELECT z.code, b.code, f.id, f.level, l.id, l.number, l.start, l."end", COUNT(ls.id)
+SELECT 'floor', z.code, b.code, CAST(f.level AS TEXT), COUNT(ls.id)
 FROM {T['ls']} ls JOIN {T['lease']} l ON l.id = ls.lease_id
 JOIN {T['seat']} s ON s.id = ls.seat_id {SEAT_PLACE}
-WHERE l.firm_id = %s AND ls.start <= %s AND ls."end" > %s
-GROUP BY z.sort_order, z.code, b.code, f.id, f.level, l.id, l.number, l.start, l."end"
-ORDER BY z.sort_order, b.code, f.level
+WHERE l.firm_id = %(firm)s AND ls.start <= %(on)s AND ls."end" > %(on)s
+GROUP BY z.code, b.code, f.level
+UNION ALL
+SELECT 'lease', l.number, CAST(l.start AS TEXT), CAST(l."end" AS TEXT),
+       (SELECT COUNT(*) FROM {T['ls']} ls WHERE ls.lease_id = l.id AND ls.start <= %(on)s AND ls."end" > %(on)s)
+FROM {T['lease']} l WHERE l.firm_id = %(firm)s
+UNION ALL
+SELECT * FROM (SELECT 'headcount', CAST(h.month AS TEXT), NULL, NULL, h.headcount FROM {T['hc']} h
+               WHERE h.firm_id = %(firm)s ORDER BY h.month DESC LIMIT 1) latest
+UNION ALL
+SELECT * FROM (SELECT 'request', r.status, CAST(r.wanted_from AS TEXT), NULL, r.seats FROM {T['req']} r
+               WHERE r.firm_id = %(firm)s ORDER BY r.created DESC LIMIT 20) recent
+UNION ALL
+SELECT 'reservation', r.status, CAST(r.phase_id AS TEXT), CAST(r.wanted_from AS TEXT), r.seats
+FROM {T['res']} r WHERE r.firm_id = %(firm)s
 """
 
 # Every seat of the park with its place and today's holder (firm, lease, end), for the CSV export.
@@ -120,7 +139,7 @@ PAGES = [
     Page("zone_d", "planner:zone_d", floor_sql=lambda p: (ZONE_D_SQL, [p.today, p.today])),
     Page("occupancy", "reports:occupancy", query=lambda p: f"on={_on(p)}", floor_sql=lambda p: (OCCUPANCY_SQL, [p.today, p.today])),
     Page("portal", "portal:home", as_tenant=True,
-         floor_sql=lambda p: (PORTAL_SQL, [p.firm_id, p.today, p.today])),
+         floor_sql=lambda p: (PORTAL_SQL, {"firm": p.firm_id, "on": p.today})),
     Page("seat_csv", "zones:seat_list", query=lambda p: "_export=csv", floor_sql=lambda p: (SEATS_CSV_SQL, [p.today, p.today])),
 ]
 

@@ -1,0 +1,70 @@
+"""Each page's floor query (parkops.core.benchmark_sql) runs on this database and returns the rows the page
+shows, and the services' floor writes and removes the holdings as seats_allocate and seats_release would."""
+import datetime
+
+import pytest
+from django.db import connection
+
+from parkops.core import benchmark_sql
+from parkops.core.synthetic_park import generate_park
+from parkops.firms.models import Firm
+from parkops.leases import services
+from parkops.leases.models import Lease, LeaseSeat
+from parkops.zones.models import Floor, Seat
+
+TODAY = datetime.date(2026, 11, 26)
+
+
+@pytest.fixture
+def park(db):
+    return generate_park(1300, today=TODAY)
+
+
+def _rows(page, park):
+    sql, params = page.floor_sql(park)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _page(name):
+    return next(p for p in benchmark_sql.PAGES if p.name == name)
+
+
+def test_every_floor_query_runs_and_returns_rows(park):
+    for page in benchmark_sql.PAGES:
+        assert _rows(page, park), page.name
+
+
+def test_floor_query_of_the_planner_has_one_row_per_seat(park):
+    rows = _rows(_page("floor"), park)
+    assert len(rows) == Floor.objects.get(pk=park.floor_id).seats.count() == 600
+    held = sum(1 for r in rows if r[-1] is not None)
+    assert held == LeaseSeat.objects.on(TODAY).filter(seat__floor=park.floor_id).count()
+
+
+def test_overview_and_seat_export_cover_the_whole_park(park):
+    overview = _rows(_page("overview"), park)
+    assert len(overview) == Floor.objects.count()
+    assert sum(r[5] for r in overview) == Seat.objects.count()
+    assert sum(r[6] for r in overview) == LeaseSeat.objects.on(TODAY).count()
+    assert len(_rows(_page("seat_csv"), park)) == Seat.objects.count()
+
+
+def test_portal_query_names_the_firms_floors_and_leases(park):
+    rows = _rows(_page("portal"), park)
+    kinds = [r[0] for r in rows]
+    assert kinds.count("lease") == Lease.objects.filter(firm=park.firm_id).count()
+    assert sum(r[4] for r in rows if r[0] == "floor") == LeaseSeat.objects.on(TODAY).filter(lease__firm=park.firm_id).count()
+    assert kinds.count("headcount") == 1
+
+
+def test_service_floor_inserts_then_deletes_the_holdings(park):
+    firm = Firm.objects.get(pk=park.firm_id)
+    lease = services.lease_create(firm=firm, start=TODAY, end=TODAY + datetime.timedelta(days=30))
+    seats = list(Seat.objects.exclude(lease_seats__end__gt=TODAY)[:50])
+    insert, delete = benchmark_sql.service_floor(lease, seats, TODAY)
+    insert()
+    assert LeaseSeat.objects.filter(lease=lease).count() == 50
+    delete()
+    assert not LeaseSeat.objects.filter(lease=lease).exists()
