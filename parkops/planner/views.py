@@ -13,9 +13,10 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -267,8 +268,7 @@ def floor_action(request, pk):
             errors = exc.messages
     else:
         errors = _error_list(form)
-    on = form.cleaned_data.get("on") if hasattr(form, "cleaned_data") else None
-    on = on or DayForm().day()
+    on = form.cleaned_data.get("on") or timezone.localdate()
     status = 422 if errors else 200
     if not request.htmx:
         if not errors:
