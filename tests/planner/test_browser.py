@@ -163,3 +163,14 @@ def test_screenshots(browser_page, live_server):
             _seat(page, "C-1-3F-0090").hover()
         if target:
             page.screenshot(path=os.path.join(target, f"planner-{name}.png"), full_page=True)
+    # The same screens in English, chosen by the language cookie that the language switcher sets.
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    for name, url, expected in (
+        ("floor-en", reverse("planner:floor", args=[floor.pk]), "With the selected seats"),
+        ("stack-en", reverse("planner:building_stack", args=[floor.building_id]), "stacking plan"),
+        ("zone_d-en", reverse("planner:zone_d"), "Zone D capacity board"),
+    ):
+        page.goto(live_server.url + url)
+        assert expected in page.text_content("main")
+        if target:
+            page.screenshot(path=os.path.join(target, f"planner-{name}.png"), full_page=True)
