@@ -254,34 +254,36 @@ def _error_list(form) -> list[str]:
     return errors
 
 
+def _run_floor_action(form, user) -> tuple[str, list[str]]:
+    """Validate the form and run its action through the service; return (notice, errors)."""
+    if not form.is_valid():
+        return "", _error_list(form)
+    try:
+        return FLOOR_ACTIONS[form.cleaned_data["action"]](form.cleaned_data, user), []
+    except ValidationError as exc:
+        return "", exc.messages
+
+
 @require_POST
 @staff_required
 def floor_action(request, pk):
     """Run one action on the selected seats; answer htmx with the redrawn floor (422 and nothing changed on error)."""
     floor = get_object_or_404(Floor.objects.select_related("building__zone"), pk=pk)
     form = FloorActionForm(request.POST, floor=floor)
-    notice, errors = "", []
-    if form.is_valid():
-        try:
-            notice = FLOOR_ACTIONS[form.cleaned_data["action"]](form.cleaned_data, request.user)
-        except ValidationError as exc:
-            errors = exc.messages
-    else:
-        errors = _error_list(form)
+    notice, errors = _run_floor_action(form, request.user)
     on = form.cleaned_data.get("on") or timezone.localdate()
-    status = 422 if errors else 200
-    if not request.htmx:
-        if not errors:
-            messages.success(request, notice)
-            return redirect(f"{reverse('planner:floor', args=[floor.pk])}?{urlencode({'on': on.isoformat()})}")
-        for e in errors:
-            messages.error(request, e)
-        request.GET = request.GET.copy()
-        request.GET["on"] = on.isoformat()
-        return _render_page(FloorView, request, {"form": form}, pk=pk)
-    context = floor_plan(floor, on)
-    context.update(notice=notice, errors=errors, ok=not errors)
-    return render(request, "planner/_floor_live.html", context, status=status)
+    if request.htmx:
+        context = floor_plan(floor, on)
+        context.update(notice=notice, errors=errors, ok=not errors)
+        return render(request, "planner/_floor_live.html", context, status=422 if errors else 200)
+    if not errors:
+        messages.success(request, notice)
+        return redirect(f"{reverse('planner:floor', args=[floor.pk])}?{urlencode({'on': on.isoformat()})}")
+    for error in errors:
+        messages.error(request, error)
+    request.GET = request.GET.copy()
+    request.GET["on"] = on.isoformat()
+    return _render_page(FloorView, request, {"form": form}, pk=pk)
 
 
 # --- seat history ------------------------------------------------------------------------------

@@ -237,7 +237,13 @@
     if (e.target.name === "action") showFieldsets();
     if (e.target.name === "lease") leaseChosen();
   });
-  form.elements.firm_q.addEventListener("input", function () { form.elements.firm.value = ""; });
+  // A typed name no longer matches the picked firm: forget its id and its leases.
+  form.elements.firm_q.addEventListener("input", function () {
+    form.elements.firm.value = "";
+    var lease = form.elements.lease;
+    while (lease.options.length > 1) lease.remove(1);
+    leaseChosen();
+  });
   document.getElementById("pl-firm-options").addEventListener("click", function (e) {
     var button = e.target.closest("button[data-firm-id]");
     if (button) pickFirm(button);

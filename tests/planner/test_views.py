@@ -119,9 +119,11 @@ def test_overview_counts_per_zone_and_phase(staff_client, floor, firm, phase):
     assert next(z["occ"].leased for z in later if z["occ"].obj.code == "C") == 0
 
 
-@pytest.mark.parametrize("bad", ["2026-02-30", "yesterday", "2026/03/01"])
-def test_bad_date_shows_a_message_and_today(staff_client, floor, bad):
-    response = staff_client.get(reverse("planner:overview"), {"on": bad})
+@pytest.mark.parametrize("page", ["overview", "floor", "zone_d", "building_stack", "search"])
+@pytest.mark.parametrize("bad", ["2026-02-30", "yesterday", "2026/03/01", "9999-12-31"])
+def test_bad_date_shows_a_message_and_today(staff_client, floor, page, bad):
+    args = [floor.pk] if page == "floor" else [floor.building_id] if page == "building_stack" else []
+    response = staff_client.get(reverse(f"planner:{page}", args=args), {"on": bad})
     assert response.status_code == 200
     assert response.context["on"] == timezone.localdate()
     assert f"日期“{bad}”无效" in response.content.decode()
@@ -201,6 +203,12 @@ def test_allocate_under_new_lease_redraws_the_floor(staff_client, staff, floor, 
     assert 'data-ok="1"' in html
 
 
+def test_bureau_admin_can_allocate(client, bureau_admin, floor, firm):
+    client.force_login(bureau_admin)
+    assert allocate(client, floor, seats_of(floor, 1, 2), firm).status_code == 200
+    assert LeaseSeat.objects.filter(lease__firm=firm).count() == 2
+
+
 def test_allocate_under_existing_lease_defaults_to_its_period(staff_client, floor, firm):
     lease = factories.make_lease(firm, seats=seats_of(floor, 1), start=JAN1, end=NEXT_JAN1)
     response = allocate(staff_client, floor, seats_of(floor, 2, 3), firm, lease=lease.pk, start="", end="")
@@ -235,6 +243,8 @@ def test_conflict_names_seats_and_dates_and_changes_nothing(staff_client, floor,
     "extra, message",
     [
         ({"end": "2026-02-30"}, "日期无效"),
+        ({"end": "20266-01-01"}, "日期无效"),
+        ({"end": "9999-12-31"}, "超出范围"),
         ({"start": "2026-03-01", "end": "2026-02-01"}, "必须晚于开始日期"),
         ({"end": ""}, "新建租约须填写开始日期和结束日期"),
         ({"firm": "", "firm_q": "不存在的企业"}, "未找到企业“不存在的企业”"),
