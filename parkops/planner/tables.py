@@ -22,20 +22,28 @@ class HolderTable(tables.Table):
         empty_text = _("该席位从未被分配。")
 
 
-HISTORY_TYPES = {"+": _("新增"), "~": _("修改"), "-": _("删除")}
+# The change reasons the allocation services record (parkops.leases.services), in words.
+CHANGE_REASONS = {
+    "allocate": _("分配"),
+    "release": _("释放"),
+    "terminate": _("终止租约"),
+    "renew": _("续签"),
+    "in_service": _("恢复启用"),
+    "out_of_service": _("停用"),
+}
 
 
-class HistoryTypeColumn(tables.Column):
+class ReasonColumn(tables.Column):
     def render(self, value):
-        return HISTORY_TYPES.get(value, value)
+        return CHANGE_REASONS.get(value, value)
 
 
 class HoldingChangeTable(tables.Table):
     """Every change to the seat's holdings, from django-simple-history, deleted rows included."""
 
     history_date = tables.DateTimeColumn("Y-m-d H:i", verbose_name=_("时间"))
-    history_type = HistoryTypeColumn(_("变更"))
-    history_change_reason = tables.Column(_("原因"), default="")
+    history_type = tables.Column(_("变更"))
+    history_change_reason = ReasonColumn(_("原因"), default="")
     lease = tables.Column(_("合同编号"), accessor="lease__number", default="")
     start = tables.DateColumn("Y-m-d", verbose_name=_("开始日期"))
     end = tables.DateColumn("Y-m-d", verbose_name=_("结束日期（不含）"))
@@ -52,7 +60,8 @@ class SeatChangeTable(tables.Table):
     """Changes to the seat itself: its physical condition and note."""
 
     history_date = tables.DateTimeColumn("Y-m-d H:i", verbose_name=_("时间"))
-    history_type = HistoryTypeColumn(_("变更"))
+    history_type = tables.Column(_("变更"))
+    history_change_reason = ReasonColumn(_("原因"), default="")
     condition = tables.Column(_("物理状态"), accessor="get_condition_display")
     note = tables.Column(_("备注"), default="")
     history_user = tables.Column(_("操作人"), default="")

@@ -347,6 +347,8 @@ def test_seat_history_lists_holders_and_changes(staff_client, floor, firm, other
     assert [h.lease.firm.short_name for h in response.context["holders"].data] == ["平安金服"]
     assert future.number in html  # only in the change log now
     assert "删除" in html and "漏水" in html and "停用" in html
+    assert [c.history_change_reason for c in response.context["holding_changes"].data][:2] == ["release", "allocate"]
+    assert re.search(r"<td\s*>释放</td>", html) and re.search(r"<td\s*>分配</td>", html)
 
 
 def test_seat_history_lookup_by_code(staff_client, floor):
