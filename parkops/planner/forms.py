@@ -120,6 +120,10 @@ class FloorActionForm(FirmChoiceMixin, forms.Form):
         label=_("租约"), queryset=Lease.objects.filter(status__in=[LeaseStatus.ACTIVE, LeaseStatus.DRAFT]),
         required=False, empty_label=_("新建租约"),
     )
+    reservation = forms.ModelChoiceField(
+        label=_("来自容量预留"), queryset=CapacityReservation.objects.none(), required=False,
+        empty_label=_("不使用预留"),
+    )
     start = _date_field(_("开始日期"), required=False)
     end = _date_field(_("结束日期（不含）"), required=False)
     rent_terms = forms.ChoiceField(
@@ -132,6 +136,11 @@ class FloorActionForm(FirmChoiceMixin, forms.Form):
     def __init__(self, *args, floor: Floor, **kwargs):
         super().__init__(*args, **kwargs)
         self.floor = floor
+        if floor.building.phase_id:
+            # On a zone-D floor the selection can convert one of the phase's reservations into a lease.
+            self.fields["reservation"].queryset = CapacityReservation.objects.filter(
+                phase=floor.building.phase_id, status=ReservationStatus.ACTIVE
+            ).select_related("firm")
 
     def clean_seats(self) -> list[Seat]:
         codes = [c.strip() for c in self.cleaned_data["seats"].split(",") if c.strip()]
@@ -156,6 +165,13 @@ class FloorActionForm(FirmChoiceMixin, forms.Form):
         return cleaned
 
     def _clean_allocate(self, cleaned) -> None:
+        reservation = cleaned.get("reservation")
+        if reservation is not None:
+            cleaned["firm"], cleaned["lease"] = reservation.firm, None
+            for name in ("start", "end"):
+                if not cleaned.get(name) and name not in self.errors:
+                    self.add_error(name, _("由预留转为租约须填写开始日期和结束日期。"))
+            return
         firm = self.clean_firm_choice(cleaned)
         lease = cleaned.get("lease")
         if lease is not None and firm is not None and lease.firm_id != firm.pk:

@@ -211,9 +211,14 @@ def _render_page(view_class, request, extra_context, status=422, **kwargs):
 
 def _allocate(data, by) -> str:
     seats = data["seats"]
-    if data["lease"] is not None:
-        services.seats_allocate(lease=data["lease"], seats=seats, start=data["start"], end=data["end"], by=by)
+    if data.get("reservation") is not None:
+        lease = services.reservation_convert(
+            reservation=data["reservation"], seats=seats, start=data["start"], end=data["end"],
+            rent_terms=data["rent_terms"] or RentTerms.FREE_POLICY, monthly_rate=data["monthly_rate"] or 0, by=by,
+        )
+    elif data["lease"] is not None:
         lease = data["lease"]
+        services.seats_allocate(lease=lease, seats=seats, start=data["start"], end=data["end"], by=by)
     else:
         lease = services.lease_create(
             firm=data["firm"], start=data["start"], end=data["end"], rent_terms=data["rent_terms"] or RentTerms.FREE_POLICY,

@@ -198,6 +198,10 @@
       htmx.ajax("GET", lease.dataset.url + "?firm=" + encodeURIComponent(button.dataset.firmId), { target: lease, swap: "innerHTML" });
     }
   }
+  function reservationChosen() {
+    var pick = form.querySelector("[data-firm-pick]");
+    if (pick && form.elements.reservation) pick.hidden = !!form.elements.reservation.value;
+  }
   function leaseChosen() {
     var option = form.elements.lease.selectedOptions[0];
     var existing = option && option.value;
@@ -236,6 +240,7 @@
   form.addEventListener("change", function (e) {
     if (e.target.name === "action") showFieldsets();
     if (e.target.name === "lease") leaseChosen();
+    if (e.target.name === "reservation") reservationChosen();
   });
   // A typed name no longer matches the picked firm: forget its id and its leases.
   form.elements.firm_q.addEventListener("input", function () {

@@ -513,3 +513,28 @@ def test_firm_leases_options(staff_client, firm, other_firm):
     assert re.findall(r'<option value="(\d*)"', html) == ["", str(mine.pk)]
     assert 'data-start="2026-01-01"' in html
     assert re.findall(r'<option value="(\d*)"', staff_client.get(reverse("planner:firm_leases"), {"firm": "x"}).content.decode()) == [""]
+
+
+def test_floor_action_converts_a_reservation_on_a_phase_floor(staff_client, phase, firm, other_firm):
+    reservation = services.reservation_create(firm=firm, phase=phase, seats=5)
+    floor = phase.floor
+    page = staff_client.get(reverse("planner:floor", args=[floor.pk])).content.decode()
+    assert f'<option value="{reservation.pk}">' in page
+    picked = seats_of(floor, 1, 2, 3)
+    response = allocate(staff_client, floor, picked, None, reservation=reservation.pk)
+    assert response.status_code == 200, response.context["errors"]
+    lease = Lease.objects.get(firm=firm)
+    assert set(LeaseSeat.objects.filter(lease=lease).values_list("seat__code", flat=True)) == {s.code for s in picked}
+    reservation.refresh_from_db()
+    assert (reservation.seats, reservation.lease) == (2, lease)
+    # More seats than the reservation holds: refused, nothing changed.
+    response = allocate(staff_client, floor, seats_of(floor, 4, 5, 6), None, reservation=reservation.pk)
+    assert response.status_code == 422 and "多于预留的 2 席" in response.context["errors"][0]
+    assert LeaseSeat.objects.count() == 3
+
+
+def test_reservation_choice_only_on_phase_floors(staff_client, floor, phase, firm):
+    reservation = services.reservation_create(firm=firm, phase=phase, seats=5)
+    assert 'name="reservation"' not in staff_client.get(reverse("planner:floor", args=[floor.pk])).content.decode()
+    response = allocate(staff_client, floor, seats_of(floor, 1), None, reservation=reservation.pk)
+    assert response.status_code == 422 and not LeaseSeat.objects.exists()
