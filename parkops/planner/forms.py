@@ -232,4 +232,3 @@ class SearchForm(forms.Form):
     """The planner's search box: a seat code or a firm name."""
 
     q = forms.CharField(label=_("搜索"), max_length=100, required=False)
-    on = _date_field(_("日期"), required=False)

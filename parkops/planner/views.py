@@ -63,7 +63,6 @@ class DayMixin:
         context = super().get_context_data(**kwargs)
         context["on"] = self.get_day()
         context["day_error"] = self.day_error
-        context["search_form"] = SearchForm(initial={"on": context["on"]})
         return context
 
 
@@ -78,20 +77,13 @@ class OverviewView(StaffRequiredMixin, DayMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         on = context["on"]
-        per_floor = selectors.occupancy_by("floor", on)
-        buildings: dict[int, dict] = {}
-        for floor in Floor.objects.select_related("building").order_by("building__code", "level"):
-            entry = buildings.setdefault(floor.building_id, {"building": floor.building, "floors": []})
-            entry["floors"].append((floor, per_floor.get(floor.pk, selectors.Occupancy(key=floor.pk))))
-        by_zone = defaultdict(list)
-        for entry in buildings.values():
-            by_zone[entry["building"].zone_id].append(entry)
+        buildings = buildings_by_zone(on)
         phases = defaultdict(list)
         for cap in selectors.phase_capacity(on):
             phases[cap.phase.zone_id].append(cap)
         zones = selectors.zone_occupancy(on)
         context["zones"] = [
-            {"occ": occ, "buildings": by_zone.get(occ.key, []), "phases": phases.get(occ.key, [])} for occ in zones
+            {"occ": occ, "buildings": buildings.get(occ.key, []), "phases": phases.get(occ.key, [])} for occ in zones
         ]
         context["total"] = selectors.Occupancy(
             key="all",
@@ -101,6 +93,19 @@ class OverviewView(StaffRequiredMixin, DayMixin, TemplateView):
             out_of_service=sum(z.out_of_service for z in zones),
         )
         return context
+
+
+def buildings_by_zone(on: datetime.date) -> dict[int, list[dict]]:
+    """Return each zone's buildings with their floors and each floor's occupancy on a day. Three queries."""
+    per_floor = selectors.occupancy_by("floor", on)
+    buildings: dict[int, dict] = {}
+    for floor in Floor.objects.select_related("building").order_by("building__code", "level"):
+        entry = buildings.setdefault(floor.building_id, {"building": floor.building, "floors": []})
+        entry["floors"].append((floor, per_floor.get(floor.pk, selectors.Occupancy(key=floor.pk))))
+    by_zone = defaultdict(list)
+    for entry in buildings.values():
+        by_zone[entry["building"].zone_id].append(entry)
+    return by_zone
 
 
 # --- floor planner ---------------------------------------------------------------------------
@@ -338,7 +343,8 @@ class SearchView(StaffRequiredMixin, DayMixin, TemplateView):
     template_name = "planner/search.html"
 
     def get(self, request, *args, **kwargs):
-        self.q = request.GET.get("q", "").strip()
+        form = SearchForm({"q": request.GET.get("q", "")})
+        self.q = form.cleaned_data["q"].strip() if form.is_valid() else ""
         on = self.get_day()
         if self.q:
             exact = Seat.objects.filter(code__iexact=self.q).values("code", "floor_id").first()
@@ -352,7 +358,6 @@ class SearchView(StaffRequiredMixin, DayMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["search_form"] = SearchForm(initial={"q": self.q, "on": context["on"]})
         context["q"] = self.q
         context["seat_hits"], context["firm_hits"] = ([], []) if not self.q else self._hits(context["on"])
         return context
