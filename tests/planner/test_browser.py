@@ -14,8 +14,7 @@ from parkops.leases.models import Lease, LeaseSeat
 from tests import factories
 from tests.conftest import browser_login
 
-# serialized_rollback: the flush after a transactional test would drop the groups made by the data migration.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("role_groups")]
 
 
 def _seat(page, code):
