@@ -249,6 +249,9 @@
     while (lease.options.length > 1) lease.remove(1);
     leaseChosen();
   });
+  document.addEventListener("click", function (e) {
+    if (!e.target.closest(".pl-ac")) document.getElementById("pl-firm-options").textContent = "";
+  });
   document.getElementById("pl-firm-options").addEventListener("click", function (e) {
     var button = e.target.closest("button[data-firm-id]");
     if (button) pickFirm(button);
