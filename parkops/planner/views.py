@@ -316,11 +316,6 @@ class SeatHistoryView(StaffRequiredMixin, TemplateView):
         )
         return context
 
-    def get_template_names(self):
-        if self.request.htmx and not self.request.htmx.boosted:
-            return ["planner/_seat_history.html"]
-        return [self.template_name]
-
 
 @require_GET
 @staff_required
