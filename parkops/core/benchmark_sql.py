@@ -1,5 +1,6 @@
 """The pages manage.py benchmark measures, each with its floor: one SQL query returning exactly the rows the
-page shows. Also the floor of the allocation services: one INSERT of the 500 rows, one DELETE of them.
+page shows. Also the floor of the allocation services: the rows they write, holdings and history, in one
+statement each.
 
 The SQL is plain and portable (SQLite and PostgreSQL); "end" and "row" are quoted because they are
 keywords. Dates are passed as parameters.
@@ -7,6 +8,7 @@ keywords. Dates are passed as parameters.
 from __future__ import annotations
 
 from django.db import connections, transaction
+from django.utils import timezone
 
 from parkops.core.benchmarking import Page
 from parkops.firms.models import Firm
@@ -25,6 +27,7 @@ T = {
     "res": CapacityReservation._meta.db_table,
     "req": SeatRequest._meta.db_table,
     "hc": HeadcountReport._meta.db_table,
+    "hist": LeaseSeat.history.model._meta.db_table,
 }
 HELD_ON = 'ls.seat_id = s.id AND ls.start <= %s AND ls."end" > %s'
 SEAT_PLACE = (
@@ -145,15 +148,31 @@ PAGES = [
 
 
 def service_floor(lease, seats, today):
-    """Return two functions: one INSERT of the holdings seats_allocate writes, one DELETE of them (each in a
-    transaction, as the services run)."""
+    """Return two functions, each one transaction as the services run: the INSERT of the holdings
+    seats_allocate writes plus the INSERT ... SELECT of their history rows; and the history rows of their
+    removal plus the DELETE of them (seats_release from the first day)."""
+    conn = connections["default"]
+    now = conn.ops.adapt_datetimefield_value(timezone.now())
     values = ", ".join(["(%s, %s, %s, %s)"] * len(seats))
     params = [x for seat in seats for x in (lease.pk, seat.pk, today, lease.end)]
     insert = (f'INSERT INTO {T["ls"]} (lease_id, seat_id, start, "end") VALUES {values}', params)
     delete = (f"DELETE FROM {T['ls']} WHERE lease_id = %s", [lease.pk])
-    return (lambda: _execute(*insert)), (lambda: _execute(*delete))
+    return (
+        lambda: _execute(insert, _history(lease, now, "+", "allocate")),
+        lambda: _execute(_history(lease, now, "-", "release"), delete),
+    )
 
 
-def _execute(sql: str, params) -> None:
+def _history(lease, now, kind: str, reason: str):
+    return (
+        f'INSERT INTO {T["hist"]} (id, lease_id, seat_id, start, "end", history_date, history_type, '
+        f"history_change_reason) SELECT id, lease_id, seat_id, start, \"end\", %s, %s, %s FROM {T['ls']} "
+        f"WHERE lease_id = %s",
+        [now, kind, reason, lease.pk],
+    )
+
+
+def _execute(*statements) -> None:
     with transaction.atomic(), connections["default"].cursor() as cursor:
-        cursor.execute(sql, params)
+        for sql, params in statements:
+            cursor.execute(sql, params)

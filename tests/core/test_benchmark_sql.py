@@ -59,12 +59,15 @@ def test_portal_query_names_the_firms_floors_and_leases(park):
     assert kinds.count("headcount") == 1
 
 
-def test_service_floor_inserts_then_deletes_the_holdings(park):
+def test_service_floor_writes_and_removes_the_holdings_with_history(park):
     firm = Firm.objects.get(pk=park.firm_id)
     lease = services.lease_create(firm=firm, start=TODAY, end=TODAY + datetime.timedelta(days=30))
     seats = list(Seat.objects.exclude(lease_seats__end__gt=TODAY)[:50])
     insert, delete = benchmark_sql.service_floor(lease, seats, TODAY)
+    History = LeaseSeat.history.model
     insert()
     assert LeaseSeat.objects.filter(lease=lease).count() == 50
+    assert History.objects.filter(lease_id=lease.pk, history_type="+").count() == 50
     delete()
     assert not LeaseSeat.objects.filter(lease=lease).exists()
+    assert History.objects.filter(lease_id=lease.pk, history_type="-").count() == 50
