@@ -81,7 +81,7 @@ class FirmMemberInline(admin.TabularInline):
     extra = 0
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("user")
+        return super().get_queryset(request).select_related("user", "firm")
 
 
 @admin.register(Firm)

@@ -82,7 +82,7 @@ class ReservationInline(admin.TabularInline):
     show_change_link = True
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("firm", "lease")
+        return super().get_queryset(request).select_related("firm", "lease", "phase__zone")
 
 
 def save_reservation_formset(request, formset, *, phase) -> None:
@@ -218,7 +218,7 @@ class LeaseSeatInline(admin.TabularInline):
     show_change_link = True
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("seat")
+        return super().get_queryset(request).select_related("seat", "lease")
 
     def _open(self, obj) -> bool:
         return obj is None or obj.status in (LeaseStatus.DRAFT, LeaseStatus.ACTIVE)

@@ -86,6 +86,9 @@ class FloorInline(admin.TabularInline):
     fields = ("level", "label", "area_m2", "grid_rows", "grid_cols")
     show_change_link = True
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("building")
+
 
 @admin.register(Building)
 class BuildingAdmin(SimpleHistoryAdmin):
