@@ -23,6 +23,9 @@ from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
+from import_export.admin import ExportActionMixin, ImportMixin
+from import_export.formats import base_formats
+from import_export.resources import modelresource_factory
 
 from .csvsafe import FORMULA_PREFIXES, neutralise
 
@@ -242,3 +245,21 @@ def run_each(modeladmin, request, queryset, write, done_message) -> int:
     if done:
         modeladmin.message_user(request, done_message % {"n": done}, messages.SUCCESS)
     return done
+
+
+class ParkExportMixin(ExportActionMixin):
+    """"Export selected rows" (and the export page) as CSV or XLSX, formulae neutralised, for any model."""
+
+    formats = [base_formats.CSV, base_formats.XLSX]
+
+    def get_export_resource_classes(self, request):
+        if self.resource_classes:
+            return super().get_export_resource_classes(request)
+        return [modelresource_factory(self.model, resource_class=SafeResource)]
+
+
+class ParkImportExportMixin(ImportMixin, ParkExportMixin):
+    """Import (upload, dry-run preview with every row's errors, confirm; all or nothing) and export."""
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request) and self.has_change_permission(request)

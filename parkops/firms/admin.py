@@ -10,10 +10,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ExportActionMixin, ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from parkops.core.adminkit import PrefilledInlineFormSet, count_of
+from parkops.core.adminkit import ParkExportMixin, ParkImportExportMixin, PrefilledInlineFormSet, count_of
 from parkops.leases.choices import LeaseStatus
 from parkops.leases.models import Lease, LeaseSeat
 
@@ -25,7 +24,7 @@ EXPIRING_WITHIN = datetime.timedelta(days=90)
 
 
 @admin.register(BusinessLine)
-class BusinessLineAdmin(admin.ModelAdmin):
+class BusinessLineAdmin(ParkExportMixin, admin.ModelAdmin):
     """The park's business lines (业态) and how many firms run each."""
 
     list_display = ("name", "name_en", "code", "sort_order", "firm_count")
@@ -85,7 +84,7 @@ class FirmMemberInline(admin.TabularInline):
 
 
 @admin.register(Firm)
-class FirmAdmin(ImportExportMixin, ExportActionMixin, SimpleHistoryAdmin):
+class FirmAdmin(ParkImportExportMixin, SimpleHistoryAdmin):
     """Tenant firms: pipeline status, business lines, seats leased today, leases expiring within 90 days."""
 
     form = FirmAdminForm
@@ -137,9 +136,6 @@ class FirmAdmin(ImportExportMixin, ExportActionMixin, SimpleHistoryAdmin):
     def expiring_leases(self, obj):
         return getattr(obj, "n_expiring", None)
 
-    def has_import_permission(self, request):
-        return self.has_add_permission(request) and self.has_change_permission(request)
-
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if getattr(form, "uscc_warning", None):
@@ -149,7 +145,7 @@ class FirmAdmin(ImportExportMixin, ExportActionMixin, SimpleHistoryAdmin):
 
 
 @admin.register(FirmMember)
-class FirmMemberAdmin(admin.ModelAdmin):
+class FirmMemberAdmin(ParkExportMixin, admin.ModelAdmin):
     """Which login belongs to which firm, as firm admin or viewer."""
 
     list_display = ("user", "firm", "role", "created")

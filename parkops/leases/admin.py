@@ -12,10 +12,9 @@ from django.contrib import admin
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ExportActionMixin, ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from parkops.core.adminkit import ServiceWriteAdmin, count_of, form_action
+from parkops.core.adminkit import ParkExportMixin, ParkImportExportMixin, ServiceWriteAdmin, count_of, form_action
 
 from . import services
 from .admin_forms import (
@@ -43,7 +42,7 @@ class NoDeleteMixin:
 
 
 @admin.register(Lease)
-class LeaseAdmin(NoDeleteMixin, ImportExportMixin, ExportActionMixin, ServiceWriteAdmin, SimpleHistoryAdmin):
+class LeaseAdmin(NoDeleteMixin, ParkImportExportMixin, ServiceWriteAdmin, SimpleHistoryAdmin):
     """Leases with their seats; terminate and renew selected leases; import/export with the seat codes."""
 
     form = LeaseAdminForm
@@ -93,9 +92,6 @@ class LeaseAdmin(NoDeleteMixin, ImportExportMixin, ExportActionMixin, ServiceWri
     def seats_held(self, obj):
         return getattr(obj, "n_held", None)
 
-    def has_import_permission(self, request):
-        return self.has_add_permission(request) and self.has_change_permission(request)
-
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if change:
@@ -139,7 +135,7 @@ class LeaseAdmin(NoDeleteMixin, ImportExportMixin, ExportActionMixin, ServiceWri
 
 
 @admin.register(LeaseSeat)
-class LeaseSeatAdmin(ExportActionMixin, ServiceWriteAdmin, SimpleHistoryAdmin):
+class LeaseSeatAdmin(ParkExportMixin, ServiceWriteAdmin, SimpleHistoryAdmin):
     """Single holdings: who held which seat when. Added with seats_allocate, dates changed with lease_seat_change."""
 
     list_display = ("seat", "lease", "firm", "start", "end", "in_force_today")
@@ -181,7 +177,7 @@ class LeaseSeatAdmin(ExportActionMixin, ServiceWriteAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(CapacityReservation)
-class CapacityReservationAdmin(NoDeleteMixin, ExportActionMixin, ServiceWriteAdmin, SimpleHistoryAdmin):
+class CapacityReservationAdmin(NoDeleteMixin, ParkExportMixin, ServiceWriteAdmin, SimpleHistoryAdmin):
     """Zone-D capacity reservations, created and changed within the phase's capacity; cancelled, never deleted."""
 
     list_display = ("firm", "phase", "seats", "wanted_from", "status", "lease")
@@ -210,7 +206,7 @@ class CapacityReservationAdmin(NoDeleteMixin, ExportActionMixin, ServiceWriteAdm
 
     @admin.action(description=_("取消所选预留"), permissions=["change"])
     def cancel_reservations(self, request, queryset):
-        from parkops.core.adminkit import run_each
+        from parkops.core.adminkit import ParkExportMixin, ParkImportExportMixin, run_each
 
         run_each(
             self, request, queryset.filter(status=ReservationStatus.ACTIVE),
@@ -219,7 +215,7 @@ class CapacityReservationAdmin(NoDeleteMixin, ExportActionMixin, ServiceWriteAdm
 
 
 @admin.register(SeatRequest)
-class SeatRequestAdmin(NoDeleteMixin, ExportActionMixin, ServiceWriteAdmin, SimpleHistoryAdmin):
+class SeatRequestAdmin(NoDeleteMixin, ParkExportMixin, ServiceWriteAdmin, SimpleHistoryAdmin):
     """Firms' requests for seats; approved (naming the lease) or rejected (with a reason) by actions."""
 
     list_display = ("firm", "seats", "zone_preference", "wanted_from", "status", "created", "decided_by", "lease")
@@ -274,7 +270,7 @@ class SeatRequestAdmin(NoDeleteMixin, ExportActionMixin, ServiceWriteAdmin, Simp
 
 
 @admin.register(HeadcountReport)
-class HeadcountReportAdmin(NoDeleteMixin, ExportActionMixin, ServiceWriteAdmin, SimpleHistoryAdmin):
+class HeadcountReportAdmin(NoDeleteMixin, ParkExportMixin, ServiceWriteAdmin, SimpleHistoryAdmin):
     """Monthly headcount reports, submitted (or corrected) through headcount_report_submit."""
 
     list_display = ("firm", "month", "headcount", "submitted_by", "modified")

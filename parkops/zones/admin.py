@@ -7,10 +7,9 @@ from django.contrib import admin
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ExportActionMixin, ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from parkops.core.adminkit import ServiceWriteAdmin, count_of, sum_of
+from parkops.core.adminkit import ParkExportMixin, ParkImportExportMixin, ServiceWriteAdmin, count_of, sum_of
 from parkops.leases import services
 from parkops.leases.admin_forms import ReservationInline, save_reservation_formset
 from parkops.leases.choices import ReservationStatus
@@ -26,7 +25,7 @@ def _leased_today(outer_field: str):
 
 
 @admin.register(Zone)
-class ZoneAdmin(SimpleHistoryAdmin):
+class ZoneAdmin(ParkExportMixin, SimpleHistoryAdmin):
     """Zones with their declared planned seats beside the seats counted from rows."""
 
     list_display = ("code", "name", "status", "declared_seats", "seat_count", "leased_today", "gross_area_m2", "sort_order")
@@ -51,7 +50,7 @@ class ZoneAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Phase)
-class PhaseAdmin(ServiceWriteAdmin, SimpleHistoryAdmin):
+class PhaseAdmin(ParkExportMixin, ServiceWriteAdmin, SimpleHistoryAdmin):
     """Zone D's build phases; their capacity reservations are edited inline (through the services)."""
 
     list_display = ("__str__", "zone", "number", "status", "planned_capacity", "reserved", "expected_handover", "actual_handover")
@@ -91,7 +90,7 @@ class FloorInline(admin.TabularInline):
 
 
 @admin.register(Building)
-class BuildingAdmin(SimpleHistoryAdmin):
+class BuildingAdmin(ParkExportMixin, SimpleHistoryAdmin):
     """Buildings with their floors inline."""
 
     list_display = ("code", "name", "zone", "phase", "functional_area", "floors_above", "floor_count", "seat_count")
@@ -119,7 +118,7 @@ class BuildingAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Floor)
-class FloorAdmin(SimpleHistoryAdmin):
+class FloorAdmin(ParkExportMixin, SimpleHistoryAdmin):
     """Floors with their counted seats and the seats leased today."""
 
     list_display = ("__str__", "code", "building", "level", "area_m2", "grid", "seat_count", "leased_today", "out_of_service")
@@ -159,7 +158,7 @@ class FloorAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Seat)
-class SeatAdmin(ImportExportMixin, ExportActionMixin, ServiceWriteAdmin, SimpleHistoryAdmin):
+class SeatAdmin(ParkImportExportMixin, ServiceWriteAdmin, SimpleHistoryAdmin):
     """Seats: who holds each today, import/export by floor code, condition changed through the services."""
 
     resource_classes = [SeatResource]
@@ -186,9 +185,6 @@ class SeatAdmin(ImportExportMixin, ExportActionMixin, ServiceWriteAdmin, SimpleH
     def holder_today(self, obj):
         holder = getattr(obj, "holder", None)
         return f"{holder}（{obj.holder_lease}）" if holder else "—"
-
-    def has_import_permission(self, request):
-        return self.has_add_permission(request) and self.has_change_permission(request)
 
     def save_model(self, request, obj, form, change):
         # The physical condition is allocation-relevant: it changes through the service, with history.
