@@ -261,5 +261,7 @@ class ParkExportMixin(ExportActionMixin):
 class ParkImportExportMixin(ImportMixin, ParkExportMixin):
     """Import (upload, dry-run preview with every row's errors, confirm; all or nothing) and export."""
 
+    import_template_name = "admin/parkops/import.html"
+
     def has_import_permission(self, request):
         return self.has_add_permission(request) and self.has_change_permission(request)

@@ -220,6 +220,13 @@ class LeaseSeatInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("seat", "lease")
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        # A holding's seat is picked, not edited from here: no add/change/delete/view icons per row.
+        for flag in ("can_add_related", "can_change_related", "can_delete_related", "can_view_related"):
+            setattr(field.widget, flag, False)
+        return field
+
     def _open(self, obj) -> bool:
         return obj is None or obj.status in (LeaseStatus.DRAFT, LeaseStatus.ACTIVE)
 

@@ -131,6 +131,8 @@ def test_lease_import_overlaps_and_bad_dates_import_nothing(admin_client, firm, 
     assert "YYYY-MM-DD" in errors[4]["start"][0]
     assert "C-1-3F-9999" in errors[5]["seats"][0]
     assert "无此企业" in errors[6]["firm"][0]
+    page = response.content.decode()  # the preview spells each error out, not only on hover
+    assert "日期“2026-02-30”无法识别；请写成 YYYY-MM-DD" in page and "整个文件未导入任何数据" in page
     assert not response.context.get("confirm_form")
     assert (Lease.objects.count(), LeaseSeat.objects.count()) == before
 
