@@ -6,15 +6,12 @@
 - LeaseSeat, CapacityReservation, SeatRequest, HeadcountReport: the same, one service per write.
 Changelist columns are annotations: a fixed number of queries whatever the number of rows.
 """
-import datetime
-
 from django.contrib import admin
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from parkops.core.adminkit import ParkExportMixin, ParkImportExportMixin, ServiceWriteAdmin, count_of, form_action
+from parkops.core.adminkit import ParkExportMixin, ParkImportExportMixin, ServiceWriteAdmin, count_of, form_action, run_each
 
 from . import services
 from .admin_forms import (
@@ -30,7 +27,6 @@ from .choices import LeaseStatus, ReservationStatus, SeatRequestStatus
 from .models import CapacityReservation, HeadcountReport, Lease, LeaseSeat, SeatRequest
 from .resources import LeaseResource
 
-EXPIRING_WITHIN = datetime.timedelta(days=90)
 FIRM_SEARCH = ("firm__name", "firm__short_name", "firm__name_en", "firm__uscc")
 
 

@@ -4,7 +4,7 @@ Counted figures (seats, leased today, reserved) are annotations: each changelist
 fixed number of queries whatever the number of rows.
 """
 from django.contrib import admin
-from django.db.models import Q
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -173,8 +173,6 @@ class SeatAdmin(ParkImportExportMixin, ServiceWriteAdmin, SimpleHistoryAdmin):
     actions = ["mark_out_of_service", "mark_in_service"]
 
     def get_queryset(self, request):
-        from django.db.models import OuterRef, Subquery
-
         today = LeaseSeat.objects.on(timezone.localdate()).filter(seat=OuterRef("pk"))
         return super().get_queryset(request).annotate(
             holder=Subquery(today.values("lease__firm__short_name")[:1]),

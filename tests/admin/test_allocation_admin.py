@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from parkops.leases import services
 from parkops.leases.choices import ReservationStatus, SeatRequestStatus
-from parkops.leases.models import CapacityReservation, LeaseSeat, SeatRequest
+from parkops.leases.models import CapacityReservation, LeaseSeat
 from parkops.zones.choices import SeatCondition
 from tests import factories
 

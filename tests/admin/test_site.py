@@ -74,3 +74,10 @@ def test_bureau_admin_reaches_users_and_zones(admin_client):
     assert admin_client.get(reverse("admin:auth_user_changelist")).status_code == 200
     assert admin_client.get(reverse("admin:zones_zone_add")).status_code == 200
     assert not Lease.objects.exists()
+
+
+def test_admin_speaks_english_on_request(admin_client, firm):
+    response = admin_client.get(reverse("admin:firms_firm_changelist"), HTTP_ACCEPT_LANGUAGE="en")
+    page = response.content.decode()
+    assert "Neijiang Outsourcing Park · Commerce Bureau Admin" in page
+    assert "Leases ending within 90 days" in page
