@@ -57,3 +57,10 @@ def test_pages_render_in_fixed_queries(admin_client, bureau_admin, model):
     print(f"QUERIES {model.__name__}: {small} -> {large}")
     assert large == small
     assert max(large.values()) <= MAX_QUERIES
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_every_changelist_offers_export_of_selected_rows(admin_client, model):
+    info = (model._meta.app_label, model._meta.model_name)
+    response = admin_client.get(reverse("admin:%s_%s_changelist" % info))
+    assert "export_admin_action" in dict(response.context["action_form"].fields["action"].choices)

@@ -1,5 +1,7 @@
 """Who gets into the admin and what they may do there; the index in the park's order, in Chinese."""
 import pytest
+from django.conf import settings
+from django.utils import translation
 from django.urls import reverse
 
 from parkops.leases.models import Lease
@@ -77,7 +79,10 @@ def test_bureau_admin_reaches_users_and_zones(admin_client):
 
 
 def test_admin_speaks_english_on_request(admin_client, firm):
-    response = admin_client.get(reverse("admin:firms_firm_changelist"), HTTP_ACCEPT_LANGUAGE="en")
+    try:
+        response = admin_client.get(reverse("admin:firms_firm_changelist"), HTTP_ACCEPT_LANGUAGE="en")
+    finally:
+        translation.activate(settings.LANGUAGE_CODE)  # the middleware leaves English active in this thread
     page = response.content.decode()
     assert "Neijiang Outsourcing Park · Commerce Bureau Admin" in page
     assert "Leases ending within 90 days" in page
