@@ -8,6 +8,7 @@ Changelist columns are annotations: a fixed number of queries whatever the numbe
 """
 from django.contrib import admin
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -15,6 +16,8 @@ from parkops.core.adminkit import ParkExportMixin, ParkImportExportMixin, Servic
 
 from . import services
 from .admin_forms import (
+    SEATS_PAGE_PARAM,
+    SEATS_PER_PAGE,
     ApproveForm,
     LeaseAdminForm,
     LeaseSeatInline,
@@ -55,19 +58,22 @@ class LeaseAdmin(NoDeleteMixin, ParkImportExportMixin, ServiceWriteAdmin, Simple
     autocomplete_fields = ("firm",)
     actions = ["terminate_leases", "renew_leases"]
     add_fields = ("firm", "number", "start", "end", "rent_terms", "monthly_rate", "policy_basis", "status", "note")
-    change_readonly = ("firm", "start", "end", "terminated_on", "termination_reason", "seats_today", "created", "modified")
+    change_readonly = (
+        "firm", "start", "end", "terminated_on", "termination_reason", "seats_today", "seat_pages", "created", "modified",
+    )
 
     def get_queryset(self, request):
         today = timezone.localdate()
         return super().get_queryset(request).annotate(
             n_today=count_of(LeaseSeat.objects.on(today), "lease", "seat", distinct=True),
             n_held=count_of(LeaseSeat.objects.all(), "lease", "seat", distinct=True),
+            n_rows=count_of(LeaseSeat.objects.all(), "lease"),
         )
 
     def get_fields(self, request, obj=None):
         if obj is None:
             return self.add_fields
-        return (*self.add_fields, "terminated_on", "termination_reason", "seats_today", "created", "modified")
+        return (*self.add_fields, "terminated_on", "termination_reason", "seats_today", "seat_pages", "created", "modified")
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -87,6 +93,14 @@ class LeaseAdmin(NoDeleteMixin, ParkImportExportMixin, ServiceWriteAdmin, Simple
     @admin.display(description=_("租约内席位"), ordering="n_held")
     def seats_held(self, obj):
         return getattr(obj, "n_held", None)
+
+    @admin.display(description=_("租约席位分页"))
+    def seat_pages(self, obj):
+        """Links to each page of the holdings table below (SEATS_PER_PAGE rows a page)."""
+        rows = getattr(obj, "n_rows", 0) or 0
+        pages = max(1, -(-rows // SEATS_PER_PAGE))
+        links = format_html_join(" ", '<a href="?{}={}">{}</a>', ((SEATS_PAGE_PARAM, n, n) for n in range(1, pages + 1)))
+        return format_html("{} {}", _("共 %(n)s 条，每页 %(per)s 条：") % {"n": rows, "per": SEATS_PER_PAGE}, links)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

@@ -138,8 +138,32 @@ class LeaseSeatInlineForm(forms.ModelForm):
         return cleaned
 
 
+SEATS_PER_PAGE = 50
+SEATS_PAGE_PARAM = "seats_page"
+
+
+def seats_page(request) -> int:
+    """Return the page of a lease's holdings asked for in the URL (1 when absent or malformed)."""
+    try:
+        return max(1, int(request.GET.get(SEATS_PAGE_PARAM, 1)))
+    except ValueError:
+        return 1
+
+
 class LeaseSeatInlineFormSet(PrefilledInlineFormSet):
-    """A lease's holdings. Overlaps with other holdings (in the park or in this form) are row errors."""
+    """A lease's holdings, one page at a time (a lease may hold hundreds of seats). Overlaps with other
+    holdings (in the park, on other pages, or in this form) are row errors."""
+
+    page = 1
+
+    def get_queryset(self):
+        if not hasattr(self, "_paged"):
+            held = super().get_queryset()
+            start = (self.page - 1) * SEATS_PER_PAGE
+            ids = list(held.values_list("pk", flat=True)[start : start + SEATS_PER_PAGE])
+            self._queryset = held.filter(pk__in=ids)
+            self._paged = True
+        return self._queryset
 
     def get_form_kwargs(self, index):
         return {**super().get_form_kwargs(index), "parent": self.instance}
@@ -219,6 +243,10 @@ class LeaseSeatInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("seat", "lease")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        return type(formset.__name__, (formset,), {"page": seats_page(request)})
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)

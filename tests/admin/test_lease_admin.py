@@ -189,3 +189,24 @@ def test_renew_refused_by_service_is_reported_not_raised(admin_client, floor, fi
     assert lease.end == NEXT_JAN
     messages = [str(m) for m in done.wsgi_request._messages]
     assert any(seat.code in m for m in messages)
+
+
+def test_big_lease_shows_its_seats_a_page_at_a_time(admin_client, firm):
+    big_floor = factories.make_floor(60, cols=10)
+    seats = list(big_floor.seats.order_by("code"))
+    lease = factories.make_lease(firm, seats=seats, start=JAN, end=NEXT_JAN)
+    url = reverse("admin:leases_lease_change", args=[lease.pk])
+    first = admin_client.get(url)
+    assert first.context["inline_admin_formsets"][0].formset.initial_form_count() == 50
+    assert "seats_page=2" in first.content.decode()
+    second = admin_client.get(url, {"seats_page": 2})
+    formset = second.context["inline_admin_formsets"][0].formset
+    assert [f.instance.seat.code for f in formset.initial_forms] == [s.code for s in seats[50:]]
+
+    # A new row on page 2 clashing with a holding of this lease shown on page 1 is still caught.
+    holdings = [f.instance for f in formset.initial_forms]
+    rows = [(h, h.start.isoformat(), h.end.isoformat(), False) for h in holdings]
+    response = admin_client.post(url + "?seats_page=2", _change_post(lease, rows, extra_rows=[seats[0]]))
+    assert response.status_code == 200
+    assert seats[0].code in str(response.context["inline_admin_formsets"][0].formset.forms[-1].errors["seat"])
+    assert LeaseSeat.objects.filter(lease=lease).count() == 60
