@@ -91,7 +91,7 @@ class FirmAdmin(ParkImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [FirmResource]
     inlines = [FirmMemberInline]
     list_display = (
-        "short_name", "name", "status", "lines", "seats_today", "expiring_leases", "is_top_ranked",
+        "short_name", "status", "lines", "seats_today", "expiring_leases", "is_top_ranked",
         "is_internship_base", "signed_on", "task_force_lead",
     )
     list_filter = ("status", "business_lines", "is_top_ranked", "is_internship_base", "is_demo")
