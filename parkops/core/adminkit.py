@@ -30,14 +30,6 @@ from import_export.resources import modelresource_factory
 from .csvsafe import FORMULA_PREFIXES, neutralise
 
 
-class ServiceRejected(Exception):
-    """Raised inside an admin save when a service refused the write; carries the ValidationError."""
-
-    def __init__(self, error: ValidationError):
-        super().__init__(error)
-        self.error = error
-
-
 def add_validation_error(form, error: ValidationError) -> None:
     """Attach a service's ValidationError to a form: on its field when the form has it, else to the form."""
     if hasattr(error, "error_dict"):
@@ -50,19 +42,19 @@ def add_validation_error(form, error: ValidationError) -> None:
 class ServiceWriteAdmin(admin.ModelAdmin):
     """A ModelAdmin that turns a service's ValidationError raised while saving into a form error.
 
-    Override save_model / save_related to call the services and let their
-    ValidationError propagate (or raise ServiceRejected): the save is rolled back
-    and the change form is shown again with the message.
+    Override save_model / save_formset to call the services and let their
+    ValidationError propagate: the save is rolled back and the change form is
+    shown again with the message.
     """
 
     def _changeform_view(self, request, object_id, form_url, extra_context):
         try:
             with transaction.atomic(using=router.db_for_write(self.model)):
                 return super()._changeform_view(request, object_id, form_url, extra_context)
-        except (ServiceRejected, ValidationError) as exc:
+        except ValidationError as exc:
             # The savepoint above undid every write of the refused save; render the page again,
             # this time with the form carrying the service's message.
-            request._parkops_service_error = exc.error if isinstance(exc, ServiceRejected) else exc
+            request._parkops_service_error = exc
             return super()._changeform_view(request, object_id, form_url, extra_context)
 
     def get_form(self, request, obj=None, change=False, **kwargs):

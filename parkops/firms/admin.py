@@ -65,7 +65,10 @@ class FirmAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         warning = getattr(self, "uscc_warning", None)
-        if warning and not cleaned.get("uscc_override"):
+        # A code already saved with the override (the instance still holds the stored value here) needs no new tick.
+        if warning and cleaned.get("uscc") == self.instance.uscc:
+            self.uscc_warning = None
+        elif warning and not cleaned.get("uscc_override"):
             self.add_error("uscc", ValidationError(warning, code="uscc_checksum"))
         return cleaned
 

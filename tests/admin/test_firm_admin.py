@@ -68,3 +68,16 @@ def test_search_by_chinese_english_name_and_code(admin_client, term):
     factories.FirmFactory(name="别的公司", short_name="别的")
     response = admin_client.get(reverse("admin:firms_firm_changelist"), {"q": term})
     assert [f.short_name for f in response.context["cl"].result_list] == ["平安金服"]
+
+
+def test_code_saved_with_override_needs_no_new_tick_on_later_edits(admin_client):
+    admin_client.post(ADD_URL, firm_post(BAD_CHECKSUM, override=True))
+    firm = Firm.objects.get()
+    url = reverse("admin:firms_firm_change", args=[firm.pk])
+    data = {**firm_post(BAD_CHECKSUM), "note": "改了备注"}
+    assert admin_client.post(url, data).status_code == 302
+    firm.refresh_from_db()
+    assert firm.note == "改了备注"
+    other = {**firm_post("91350100M000100Y5Z"), "note": "换了代码"}  # a different failing code needs the tick again
+    refused = admin_client.post(url, other)
+    assert refused.status_code == 200 and "仍然保存" in str(refused.context["adminform"].form.errors["uscc"])
