@@ -247,6 +247,8 @@ class SeatRequestAdmin(NoDeleteMixin, ParkExportMixin, ServiceWriteAdmin, Simple
         return self.get_fields(request, obj) if obj else ()
 
     def save_model(self, request, obj, form, change):
+        if change:
+            return  # a request's fields are read-only once made; decisions are the approve / reject actions
         saved = services.seat_request_create(
             firm=obj.firm, seats=obj.seats, wanted_from=obj.wanted_from, reason=obj.reason,
             zone_preference=obj.zone_preference, by=request.user,

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from parkops.leases import services
 from parkops.leases.choices import ReservationStatus, SeatRequestStatus
-from parkops.leases.models import CapacityReservation, LeaseSeat
+from parkops.leases.models import CapacityReservation, LeaseSeat, SeatRequest
 from parkops.zones.choices import SeatCondition
 from tests import factories
 
@@ -123,3 +123,11 @@ def test_seat_condition_changes_through_the_service(admin_client, floor):
     seat.refresh_from_db()
     assert seat.condition == SeatCondition.OUT_OF_SERVICE
     assert seat.history.first().history_change_reason == SeatCondition.OUT_OF_SERVICE
+
+
+def test_saving_a_request_page_changes_nothing(admin_client, open_request):
+    url = reverse("admin:leases_seatrequest_change", args=[open_request.pk])
+    assert admin_client.post(url, {}).status_code == 302
+    assert SeatRequest.objects.count() == 1
+    open_request.refresh_from_db()
+    assert open_request.status == SeatRequestStatus.OPEN
