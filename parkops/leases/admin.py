@@ -33,6 +33,14 @@ from .resources import LeaseResource
 FIRM_SEARCH = ("firm__name", "firm__short_name", "firm__name_en", "firm__uscc")
 
 
+class FirmStatusFilter(admin.ChoicesFieldListFilter):
+    """The firm's pipeline status, titled so that it is not confused with the lease's own status."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = _("企业状态")
+
+
 class NoDeleteMixin:
     """Records kept for their history: ended through a service (terminate, cancel), never deleted."""
 
@@ -50,7 +58,7 @@ class LeaseAdmin(NoDeleteMixin, ParkImportExportMixin, ServiceWriteAdmin, Simple
     list_display = (
         "number", "firm", "start", "end", "effective_status", "rent_terms", "monthly_rate", "seats_today", "seats_held",
     )
-    list_filter = ("status", "rent_terms", "firm__status", ("end", admin.DateFieldListFilter))
+    list_filter = ("status", "rent_terms", ("firm__status", FirmStatusFilter), ("end", admin.DateFieldListFilter))
     search_fields = ("number", "policy_basis", *FIRM_SEARCH)
     date_hierarchy = "start"
     ordering = ("-start", "number")
