@@ -83,3 +83,34 @@ def zone_d(park):
     floor = factories.make_floor(2, building=building, level=1, cols=2)
     factories.make_lease(park.firm["丙"], seats=list(floor.seats.all()), start=D(2027, 4, 1), end=D(2028, 4, 1), number="L5")
     return {"p1": p1, "p2": p2}
+
+
+def build_big_park(n_seats: int, *, n_firms: int = 40):
+    """Lay out n_seats in zones A, B, C (bulk_create) and lease about 60 % of them to n_firms firms
+    through services (one lease per firm, bulk allocation), with headcount reports and zone D."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        per_zone = n_seats // 3
+        floors = []
+        for i, code in enumerate("ABC"):
+            zone = factories.ZoneFactory(code=code, declared_seats=per_zone, sort_order=i)
+            building = factories.BuildingFactory(zone=zone, code=f"{code}-1")
+            for level in range(1, 11):
+                floors.append(factories.make_floor(per_zone // 10, building=building, level=level, cols=50))
+        seats = list(Seat.objects.order_by("pk"))
+        services.seats_set_condition(seats=seats[::50], condition=SeatCondition.OUT_OF_SERVICE)
+        leasable = [s for i, s in enumerate(seats) if i % 50][: int(len(seats) * 0.6)]
+        chunk = len(leasable) // n_firms
+        lines = [factories.BusinessLineFactory(code=f"l{i}", name=f"业态{i}") for i in range(4)]
+        for i in range(n_firms):
+            firm = factories.FirmFactory()
+            firm.business_lines.set(lines[i % 4 : i % 4 + 2])
+            factories.make_lease(firm, seats=leasable[i * chunk : (i + 1) * chunk], start=D(2025, 1 + i % 12, 1), end=D(2026, 12 + i % 3 - 2, 1))
+            for month in (D(2026, 1, 1), D(2026, 6, 1), D(2026, 10, 1)):
+                services.headcount_report_submit(firm=firm, month=month, headcount=chunk + 5 - i % 10)
+        zone = factories.ZoneFactory(code="D", declared_seats=0, sort_order=9)
+        for n in (1, 2, 3, 4):
+            phase = factories.PhaseFactory(zone=zone, number=n, planned_capacity=35000, expected_handover=D(2027, n, 1))
+            services.reservation_create(firm=firm, phase=phase, seats=1000, wanted_from=D(2027, 1, 1))
+    return len(seats)
