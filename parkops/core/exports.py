@@ -9,9 +9,11 @@ dataset in memory, so the CSV path walks ``queryset.iterator()`` in chunks and
 writes each row as it goes (stream_table_csv). XLSX stays with TableExport.
 """
 import csv
+import datetime
 
 from django.http import StreamingHttpResponse
 from django.utils.encoding import force_str
+from django_tables2 import Column, DateColumn
 from django_tables2.data import TableQuerysetData
 from django_tables2.export import ExportMixin, TableExport
 from django_tables2.rows import BoundRow
@@ -52,6 +54,40 @@ def export_columns(table, exclude_columns=()):
     ]
 
 
+def _slow_getter(name):
+    return lambda row, record: row.get_cell_value(name)
+
+
+def cell_getter(table, bound_column):
+    """Return f(row, record) giving the column's export value, as BoundRow.get_cell_value would.
+
+    get_cell_value inspects signatures and, for DateColumn, renders a template for every cell:
+    at 30,000 rows that is most of the export's time. Plain Column and DateColumn cells with
+    no render_/value_ override on the table are resolved directly; anything else takes the
+    library's own path.
+    """
+    name, column = bound_column.name, bound_column.column
+    if hasattr(table, f"render_{name}") or hasattr(table, f"value_{name}") or type(column) not in (Column, DateColumn):
+        return _slow_getter(name)
+    accessor = bound_column.accessor
+    field = accessor.get_field(table.data.model)
+    choices = None
+    if field is not None and field.name == accessor.bits[-1] and getattr(field, "choices", None):
+        choices = {k: force_str(v) for k, v in field.flatchoices}
+
+    def get(row, record):
+        value = accessor.resolve(record, quiet=True)
+        if isinstance(column, DateColumn):
+            if isinstance(value, datetime.date):
+                return value.isoformat()
+            return bound_column.default if value is None else row.get_cell_value(name)
+        if value in column.empty_values:
+            return None
+        return choices.get(value, value) if choices is not None else value
+
+    return get
+
+
 def iter_table_values(table, exclude_columns=(), chunk_size=STREAM_CHUNK):
     """Yield the header row, then each record's exported values, neutralised.
 
@@ -59,10 +95,11 @@ def iter_table_values(table, exclude_columns=(), chunk_size=STREAM_CHUNK):
     one chunk is in memory at a time; prefetch_related still works per chunk.
     """
     columns = export_columns(table, exclude_columns)
+    getters = [cell_getter(table, c) for c in columns]
     yield neutralise_row([force_str(c.header, strings_only=True) for c in columns])
     for record in table.data.data.iterator(chunk_size=chunk_size):
         row = BoundRow(record, table=table)
-        yield neutralise_row([force_str(row.get_cell_value(c.name), strings_only=True) for c in columns])
+        yield neutralise_row([force_str(get(row, record), strings_only=True) for get in getters])
 
 
 def stream_table_csv(table, filename, exclude_columns=()):
