@@ -17,7 +17,16 @@ GROUPS = (
 class AsOfForm(forms.Form):
     """An as-of date (default today); a bad date is reported and the page falls back to today."""
 
-    on = forms.DateField(label=_("统计日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(
+        label=_("统计日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, data=None, **kwargs):
+        # Without a date the page shows today: put today in the field too, so the form says so.
+        data = data.copy() if data is not None else {}
+        if not data.get("on"):
+            data["on"] = timezone.localdate().isoformat()
+        super().__init__(data, **kwargs)
 
     def as_of(self):
         """Return the chosen date, or today when none or an invalid one was given."""

@@ -15,6 +15,9 @@ class ReportTable(tables.Table):
 class OccupancyTable(ReportTable):
     """Counted seats of a zone, building or floor on a day, beside the declared figure where there is one."""
 
+    class Meta(ReportTable.Meta):
+        pass
+
     label = tables.Column(verbose_name=_("名称"))
     declared = tables.Column(verbose_name=_("规划席位（公布数）"), attrs=NUM, default="—")
     seats = tables.Column(verbose_name=_("实有席位"), attrs=NUM)
@@ -26,6 +29,9 @@ class OccupancyTable(ReportTable):
 
 class FirmOccupancyTable(ReportTable):
     """A firm's leased seats against its latest headcount, flagged over-dense (>100%) or under-used (<60%)."""
+
+    class Meta(ReportTable.Meta):
+        pass
 
     firm = tables.Column(accessor="firm__short_name", verbose_name=_("企业"))
     leased = tables.Column(verbose_name=_("在租席位"), attrs=NUM)
@@ -52,6 +58,9 @@ class FirmOccupancyTable(ReportTable):
 class LineOccupancyTable(ReportTable):
     """Seats and headcount of a business line's firms (a firm with several lines counts in each)."""
 
+    class Meta(ReportTable.Meta):
+        pass
+
     label = tables.Column(accessor="line__name", verbose_name=_("业态"))
     firms = tables.Column(verbose_name=_("企业数"), attrs=NUM)
     leased = tables.Column(verbose_name=_("在租席位"), attrs=NUM)
@@ -61,6 +70,9 @@ class LineOccupancyTable(ReportTable):
 
 class ExpiryTable(ReportTable):
     """Per firm: leases and seats whose last day is within 30 / 60 / 90 days, and seats freed (not followed)."""
+
+    class Meta(ReportTable.Meta):
+        pass
 
     firm = tables.Column(accessor="firm__short_name", verbose_name=_("企业"))
     leases_30 = tables.Column(accessor="leases__30", verbose_name=_("30天内到期租约"), attrs=NUM)
@@ -74,6 +86,9 @@ class ExpiryTable(ReportTable):
 
 class ExpiringLeaseTable(ReportTable):
     """Active leases whose last day is within 90 days, soonest first."""
+
+    class Meta(ReportTable.Meta):
+        pass
 
     number = tables.Column(verbose_name=_("合同编号"))
     firm = tables.Column(accessor="firm__short_name", verbose_name=_("企业"))

@@ -42,7 +42,7 @@ class OccupancyView(StaffRequiredMixin, SafeExportMixin, SingleTableMixin, Templ
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
-        self.form = OccupancyForm(request.GET or None)
+        self.form = OccupancyForm(request.GET)
         self.on, self.group = self.form.as_of(), self.form.group_value()
 
     def get_table_class(self):
@@ -66,7 +66,7 @@ class TrendsView(StaffRequiredMixin, TemplateView):
     template_name = "reports/trends.html"
 
     def get_context_data(self, **kwargs):
-        form = TrendForm(self.request.GET or None)
+        form = TrendForm(self.request.GET)
         months = selectors.trend_months(form.as_of())
         zones = [z for z in selectors.zone_trends(months) if z.seats]
         firms = selectors.firm_trends(months)
@@ -96,7 +96,7 @@ class ExpiryView(StaffRequiredMixin, MultiTableMixin, TemplateView):
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
-        self.form = AsOfForm(request.GET or None)
+        self.form = AsOfForm(request.GET)
         self.on = self.form.as_of()
 
     def get_tables(self):
@@ -116,7 +116,7 @@ class ForecastView(StaffRequiredMixin, TemplateView):
     months_ahead = 36
 
     def get_context_data(self, **kwargs):
-        form = AsOfForm(self.request.GET or None)
+        form = AsOfForm(self.request.GET)
         on = form.as_of()
         months = selectors.forward_months(on, self.months_ahead)
         phases = selectors.phase_forecast(on, months)

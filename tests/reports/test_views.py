@@ -132,3 +132,12 @@ def test_fixed_number_of_queries(client, staff, django_assert_max_num_queries, n
         with django_assert_max_num_queries(MAX_QUERIES):
             response = client.get(reverse(name), params)
         assert response.status_code == 200, name
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_reports_render_in_english(client, zone_d, staff, name):
+    client.force_login(staff)
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse(name)).content.decode()
+    assert 'lang="en"' in html and "Zone D forecast" in html
+    assert "出租率" not in html and "到期" not in html
