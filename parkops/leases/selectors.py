@@ -388,6 +388,16 @@ def firm_occupancy(on: datetime.date) -> list[FirmOccupancy]:
 
     The headcount is the firm's latest report for a month starting on or before `on`.
     """
+    firms = (
+        _with_firm_figures(Firm.objects.all(), on)
+        .filter(Q(leased__gt=0) | Q(headcount__isnull=False))
+        .order_by("-leased", "short_name")
+    )
+    return [FirmOccupancy(firm=f, leased=f.leased, headcount=f.headcount, headcount_month=f.headcount_month) for f in firms]
+
+
+def _with_firm_figures(firms, on: datetime.date):
+    """Annotate firms with seats leased on `on` and their latest headcount report (value and month) by then."""
     leased = (
         LeaseSeat.objects.on(on)
         .filter(lease__firm=OuterRef("pk"))
@@ -397,16 +407,11 @@ def firm_occupancy(on: datetime.date) -> list[FirmOccupancy]:
         .values("n")
     )
     latest = HeadcountReport.objects.filter(firm=OuterRef("pk"), month__lte=on).order_by("-month")
-    firms = (
-        Firm.objects.annotate(
-            leased=Coalesce(Subquery(leased, output_field=IntegerField()), 0),
-            headcount=Subquery(latest.values("headcount")[:1]),
-            headcount_month=Subquery(latest.values("month")[:1]),
-        )
-        .filter(Q(leased__gt=0) | Q(headcount__isnull=False))
-        .order_by("-leased", "short_name")
+    return firms.annotate(
+        leased=Coalesce(Subquery(leased, output_field=IntegerField()), 0),
+        headcount=Subquery(latest.values("headcount")[:1]),
+        headcount_month=Subquery(latest.values("month")[:1]),
     )
-    return [FirmOccupancy(firm=f, leased=f.leased, headcount=f.headcount, headcount_month=f.headcount_month) for f in firms]
 
 
 @dataclass
@@ -576,11 +581,9 @@ def expiring_by_firm(on: datetime.date) -> list[FirmExpiry]:
 
 def expiring_leases(on: datetime.date, days: int = max(EXPIRY_WINDOWS)):
     """Return the active leases whose last day falls within the next `days` days, soonest first, with seats held on `on`. One query."""
-    held = LeaseSeat.objects.on(on).filter(lease=OuterRef("pk")).order_by().values("lease").annotate(n=Count("id")).values("n")
     return (
-        Lease.objects.filter(status=LeaseStatus.ACTIVE, end__gt=on, end__lte=on + datetime.timedelta(days=days))
-        .select_related("firm")
-        .annotate(seats_on=Coalesce(Subquery(held, output_field=IntegerField()), 0))
+        leases_with_seats(on)
+        .filter(status=LeaseStatus.ACTIVE, end__gt=on, end__lte=on + datetime.timedelta(days=days))
         .order_by("end", "firm__short_name")
     )
 
@@ -726,19 +729,7 @@ def seats_with_holder(on):
 
 def firms_with_figures(on):
     """Return firms with seats leased on a day and the latest headcount annotated (business lines prefetched)."""
-    leased = (
-        LeaseSeat.objects.on(on)
-        .filter(lease__firm=OuterRef("pk"))
-        .order_by()
-        .values("lease__firm")
-        .annotate(n=Count("seat", distinct=True))
-        .values("n")
-    )
-    latest = HeadcountReport.objects.filter(firm=OuterRef("pk"), month__lte=on).order_by("-month")
-    return Firm.objects.prefetch_related("business_lines").annotate(
-        leased=Coalesce(Subquery(leased, output_field=IntegerField()), 0),
-        headcount=Subquery(latest.values("headcount")[:1]),
-    )
+    return _with_firm_figures(Firm.objects.prefetch_related("business_lines"), on)
 
 
 def leases_with_seats(on):

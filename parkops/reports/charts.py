@@ -82,3 +82,30 @@ def line_chart(title, labels, lines, *, y_max=None, y_suffix="", markers=()) -> 
     chart.y_ticks = [Tick(y(top_value * k / 4), f"{top_value * k / 4:g}{y_suffix}") for k in range(5)]
     chart.markers = [Tick(x(i), label) for i, label in markers]
     return chart
+
+
+def zone_rates_chart(title, labels, zones) -> LineChart:
+    """Return the allocation rate per zone chart (0-100 %), one line per zone."""
+    return line_chart(title, labels, [(z.zone.code, z.rates, False) for z in zones], y_max=100, y_suffix="%")
+
+
+def firm_chart(title, labels, trend, *, leased_name, headcount_name) -> LineChart:
+    """Return one firm's leased seats (solid) against its reported headcount (dashed)."""
+    return line_chart(title, labels, [(leased_name, trend.leased, False), (headcount_name, trend.headcount, True)])
+
+
+def phase_chart(title, labels, forecast, month_ends, *, names, handover_label) -> LineChart:
+    """Return a phase's planned capacity (dashed), cumulative reservations and leases, with its handover month marked."""
+    handover = forecast.handover
+    markers = [
+        (i, handover_label)
+        for i, (first, last) in enumerate(month_ends)
+        if handover and first <= handover <= last
+    ]
+    capacity, reserved, leased = names
+    lines = [
+        (capacity, [forecast.capacity.planned] * len(labels), True),
+        (reserved, forecast.reserved, False),
+        (leased, forecast.leased, False),
+    ]
+    return line_chart(title, labels, lines, markers=markers)

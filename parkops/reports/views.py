@@ -68,24 +68,26 @@ class TrendsView(StaffRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         form = TrendForm(self.request.GET)
         months = selectors.trend_months(form.as_of())
+        labels = [f"{m.month:%y-%m}" for m in months]
         zones = [z for z in selectors.zone_trends(months) if z.seats]
         firms = selectors.firm_trends(months)
         chosen = form.chosen_firm()
         firm = next((f for f in firms if chosen and f.firm.pk == chosen.pk), firms[0] if firms else None)
-        labels = [f"{m.month:%y-%m}" for m in months]
-        zone_chart = charts.line_chart(
-            _("各区域出租率（%）"), labels, [(z.zone.code, z.rates, False) for z in zones], y_max=100, y_suffix="%"
-        )
-        firm_chart = firm and charts.line_chart(
-            _("%(firm)s：在岗人数与在租席位") % {"firm": firm.firm.short_name},
-            labels,
-            [(_("在租席位"), firm.leased, False), (_("在岗人数"), firm.headcount, True)],
-        )
         return super().get_context_data(
-            form=form, months=months, zones=zones, zone_chart=zone_chart,
-            zone_rows=[(m, [(z.leased[i], z.rates[i]) for z in zones]) for i, m in enumerate(months)], firm=firm, firm_chart=firm_chart,
-            firm_rows=zip(months, firm.leased, firm.headcount) if firm else (), **kwargs
+            form=form,
+            zones=zones,
+            zone_chart=charts.zone_rates_chart(_("各区域出租率（%）"), labels, zones),
+            zone_rows=[(m, [(z.leased[i], z.rates[i]) for z in zones]) for i, m in enumerate(months)],
+            firm=firm,
+            firm_chart=firm and self._firm_chart(firm, labels),
+            firm_rows=zip(months, firm.leased, firm.headcount) if firm else (),
+            **kwargs,
         )
+
+    @staticmethod
+    def _firm_chart(firm, labels):
+        title = _("%(firm)s：在岗人数与在租席位") % {"firm": firm.firm.short_name}
+        return charts.firm_chart(title, labels, firm, leased_name=_("在租席位"), headcount_name=_("在岗人数"))
 
 
 class ExpiryView(StaffRequiredMixin, MultiTableMixin, TemplateView):
@@ -119,25 +121,11 @@ class ForecastView(StaffRequiredMixin, TemplateView):
         form = AsOfForm(self.request.GET)
         on = form.as_of()
         months = selectors.forward_months(on, self.months_ahead)
-        phases = selectors.phase_forecast(on, months)
         labels = [f"{m.month:%y-%m}" for m in months]
-        return super().get_context_data(
-            form=form, on=on, months=months, phases=[(p, self._chart(p, labels, months)) for p in phases], **kwargs
-        )
-
-    @staticmethod
-    def _chart(p, labels, months):
-        handover = p.handover
-        markers = [
-            (i, _("交付")) for i, m in enumerate(months) if handover and m.month <= handover <= selectors.month_end(m.month)
+        spans = [(m.month, m.day) for m in months]
+        names = (_("规划容量"), _("预留（按期望入驻日期累计）"), _("已租席位"))
+        phases = [
+            (p, charts.phase_chart(str(p.phase), labels, p, spans, names=names, handover_label=_("交付")))
+            for p in selectors.phase_forecast(on, months)
         ]
-        return charts.line_chart(
-            str(p.phase),
-            labels,
-            [
-                (_("规划容量"), [p.capacity.planned] * len(months), True),
-                (_("预留（按期望入驻日期累计）"), p.reserved, False),
-                (_("已租席位"), p.leased, False),
-            ],
-            markers=markers,
-        )
+        return super().get_context_data(form=form, on=on, phases=phases, **kwargs)
