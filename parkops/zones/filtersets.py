@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parkops.firms.models import Firm
+from parkops.firms.models import BusinessLine, Firm
 from parkops.leases.models import LeaseSeat
 
 from .choices import SeatCondition, SeatKind
@@ -31,6 +31,9 @@ class SeatFilterSet(django_filters.FilterSet):
     condition = django_filters.ChoiceFilter(choices=SeatCondition.choices, label=_("物理状态"))
     state = django_filters.ChoiceFilter(choices=SeatState.CHOICES, method="filter_state", label=_("今日状态"))
     firm = django_filters.ModelChoiceFilter(queryset=Firm.objects.all(), method="filter_firm", label=_("使用企业"))
+    business_line = django_filters.ModelChoiceFilter(
+        queryset=BusinessLine.objects.all(), method="filter_line", label=_("使用企业业态")
+    )
     expiring_within = django_filters.NumberFilter(
         method="filter_expiring", label=_("N 天内到期"), min_value=1, max_value=3650
     )
@@ -52,6 +55,9 @@ class SeatFilterSet(django_filters.FilterSet):
 
     def filter_firm(self, queryset, name, value):
         return queryset.filter(pk__in=self._held_today().filter(lease__firm=value).values("seat"))
+
+    def filter_line(self, queryset, name, value):
+        return queryset.filter(pk__in=self._held_today().filter(lease__firm__business_lines=value).values("seat"))
 
     def filter_expiring(self, queryset, name, value):
         horizon = timezone.localdate() + datetime.timedelta(days=int(value))

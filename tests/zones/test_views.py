@@ -47,6 +47,9 @@ def test_seat_list_filters(client, staff, held, firm, floor):
     assert codes(client, {"expiring_within": 30}) == c[:3]
     assert codes(client, {"expiring_within": 400}) == c[:5]
     assert codes(client, {"code": "0004"}) == [c[3]]
+    line = factories.BusinessLineFactory(code="call", name="呼叫中心")
+    firm.business_lines.add(line)
+    assert codes(client, {"business_line": line.pk}) == c[:3]
     other_zone = factories.ZoneFactory(code="A")
     assert codes(client, {"zone": other_zone.pk}) == []
 
