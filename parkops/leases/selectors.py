@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce
 
 from parkops.firms.choices import FirmStatus
 from parkops.firms.models import BusinessLine, Firm
-from parkops.zones.choices import SeatCondition
+from parkops.zones.choices import SeatCondition, ZoneStatus
 from parkops.zones.models import Building, Floor, Phase, Seat, Zone
 
 from .choices import LeaseStatus, ReservationStatus
@@ -663,15 +663,24 @@ def _forecast_one(capacity: PhaseCapacity, wanted: list[dict], leased: list[int]
 
 @dataclass
 class Headline:
-    """The staff dashboard's headline figures on a day."""
+    """The staff dashboard's headline figures on a day: seat figures over the zones in operation."""
 
     zones: list[Occupancy]
     firms_operating: int
     headcount: int
     phases: list[PhaseCapacity]
 
+    @property
+    def operating(self) -> list[Occupancy]:
+        """Return the zones in operation: the headline seat figures cover these (zone D has its phase card)."""
+        return [z for z in self.zones if z.obj.status == ZoneStatus.OPERATING]
+
+    @property
+    def operating_codes(self) -> str:
+        return " ".join(z.label for z in self.operating)
+
     def _sum(self, attr: str) -> int:
-        return sum(getattr(z, attr) or 0 for z in self.zones)
+        return sum(getattr(z, attr) or 0 for z in self.operating)
 
     @property
     def declared(self) -> int:

@@ -17,7 +17,7 @@ import datetime
 import pytest
 
 from parkops.leases import services
-from parkops.zones.choices import SeatCondition
+from parkops.zones.choices import SeatCondition, ZoneStatus
 from parkops.zones.models import Seat
 from tests import factories
 
@@ -73,7 +73,7 @@ def park(db):
 def zone_d(park):
     """Zone D on top of the small park: phase 1 (10 people, handover 2027-03-01) over-committed and late;
     phase 2 (5 people, no handover date) with one undated reservation."""
-    zone = factories.ZoneFactory(code="D", name="D区", declared_seats=0, sort_order=9)
+    zone = factories.ZoneFactory(code="D", name="D区", declared_seats=0, sort_order=9, status=ZoneStatus.UNDER_CONSTRUCTION)
     p1 = factories.PhaseFactory(zone=zone, number=1, planned_capacity=10, expected_handover=D(2027, 3, 1))
     p2 = factories.PhaseFactory(zone=zone, number=2, planned_capacity=5)
     services.reservation_create(firm=park.firm["甲"], phase=p1, seats=6, wanted_from=D(2027, 1, 1))

@@ -130,9 +130,10 @@ def test_forecast_flags_over_capacity_and_late_handover(zone_d):
 
 def test_headline(park, zone_d):
     h = selectors.park_headline(D(2026, 11, 26))
-    # A1 A2 (L2) and C1 C2 (L4); zone D's two seats are not leased until April 2027.
-    assert (h.declared, h.seats, h.leased, h.free, h.out_of_service) == (24, 13, 4, 7, 2)
-    assert h.rate_pct == 30.8
+    # Zones in operation only (zone D is under construction): A1 A2 (L2) and C1 C2 (L4).
+    assert [z.label for z in h.operating] == ["A", "B", "C"]
+    assert (h.declared, h.seats, h.leased, h.free, h.out_of_service) == (24, 11, 4, 5, 2)
+    assert h.rate_pct == 36.4
     assert h.firms_operating == 3
     assert h.headcount == 5  # 甲 3 (March) + 乙 2 (April)
     assert h.first_phase.phase.number == 1 and h.first_phase.committed == 10

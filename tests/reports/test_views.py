@@ -25,7 +25,7 @@ def test_home_is_the_dashboard_for_staff(client, park, zone_d, staff):
     assert response.status_code == 200
     assert response.templates[0].name == "reports/dashboard.html"
     headline = response.context["headline"]
-    assert headline.declared == 24 and headline.seats == 13 and headline.firms_operating == 3
+    assert headline.declared == 24 and headline.seats == 11 and headline.firms_operating == 3
     for name in REPORTS[1:]:
         assert reverse(name) in response.content.decode()
 
