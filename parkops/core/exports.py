@@ -6,10 +6,16 @@ views instead of django_tables2.export.ExportMixin.
 
 CSV exports of a queryset-backed table stream: TableExport builds the whole
 dataset in memory, so the CSV path walks ``queryset.iterator()`` in chunks and
-writes each row as it goes (stream_table_csv). XLSX stays with TableExport.
+writes each row as it goes (stream_table_csv). XLSX of a queryset-backed table
+is written row by row with openpyxl's write-only mode (table_xlsx); tables over
+plain lists (the report pages) go through SafeTableExport.
 """
 import csv
 import datetime
+import tempfile
+
+from django.http import FileResponse
+from openpyxl import Workbook
 
 from django.http import StreamingHttpResponse
 from django.utils.encoding import force_str
@@ -116,16 +122,38 @@ def stream_table_csv(table, filename, exclude_columns=()):
     return response
 
 
+def table_xlsx(table, filename, exclude_columns=()):
+    """Return the table as an XLSX file written row by row (openpyxl write-only mode, spooled to disk)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    for values in iter_table_values(table, exclude_columns):
+        sheet.append(values)
+    # Large workbooks go to a temporary file rather than memory; FileResponse streams it back.
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    workbook.save(spool)
+    spool.seek(0)
+    return FileResponse(
+        spool,
+        as_attachment=True,
+        filename=filename,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
 class SafeExportMixin(ExportMixin):
-    """ExportMixin that exports through SafeTableExport, as CSV or XLSX; CSV of a queryset streams."""
+    """ExportMixin exporting CSV or XLSX, neutralised; a queryset-backed table is read in chunks (CSV streams)."""
 
     export_class = SafeTableExport
     export_formats = ("csv", "xlsx")
 
     def create_export(self, export_format):
         table = self.get_table(**self.get_table_kwargs())
-        if export_format == TableExport.CSV and isinstance(table.data, TableQuerysetData):
-            return stream_table_csv(table, self.get_export_filename(export_format), self.exclude_columns)
+        if isinstance(table.data, TableQuerysetData):
+            filename = self.get_export_filename(export_format)
+            if export_format == TableExport.CSV:
+                return stream_table_csv(table, filename, self.exclude_columns)
+            if export_format == TableExport.XLSX:
+                return table_xlsx(table, filename, self.exclude_columns)
         exporter = self.export_class(
             export_format=export_format,
             table=table,

@@ -12,7 +12,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, F, FilteredRelation, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from parkops.firms.choices import FirmStatus
@@ -727,12 +727,20 @@ def park_headline(on: datetime.date) -> Headline:
 
 
 def seats_with_holder(on):
-    """Return seats with the holding on a day (firm, lease number, end) annotated: one query for any number of seats."""
-    holding = LeaseSeat.objects.on(on).filter(seat=OuterRef("pk"))
-    return Seat.objects.select_related("floor__building__zone").annotate(
-        holder_firm=Subquery(holding.values("lease__firm__short_name")[:1]),
-        holder_lease=Subquery(holding.values("lease__number")[:1]),
-        holder_end=Subquery(holding.values("end")[:1]),
+    """Return seats with the holding on a day (firm, lease number, end) annotated: one query for any number of seats.
+
+    A LEFT JOIN on the day's holding: a seat has at most one holding on a day (no overlaps), so
+    the join never repeats a seat.
+    """
+    held = FilteredRelation("lease_seats", condition=Q(lease_seats__start__lte=on, lease_seats__end__gt=on))
+    return (
+        Seat.objects.select_related("floor__building__zone")
+        .annotate(holding=held)
+        .annotate(
+            holder_firm=F("holding__lease__firm__short_name"),
+            holder_lease=F("holding__lease__number"),
+            holder_end=F("holding__end"),
+        )
     )
 
 

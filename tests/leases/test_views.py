@@ -62,6 +62,6 @@ def test_headcount_list_filters_and_exports_neutralised(client, staff, firm, oth
     table = client.get(reverse("leases:headcount_list"), {"firm": other_firm.pk}).context["table"]
     assert [r.record.headcount for r in table.page.object_list] == [20]
     response = client.get(reverse("leases:headcount_list"), {"_export": "xlsx"})
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     notes = sorted(row[-1] for row in sheet.iter_rows(min_row=2, values_only=True))
     assert notes == ["'=HYPERLINK(\"http://x\",\"y\")", "'@evil"]
