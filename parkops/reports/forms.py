@@ -45,7 +45,9 @@ class OccupancyForm(AsOfForm):
 
 
 class TrendForm(AsOfForm):
-    firm = forms.ModelChoiceField(label=_("企业"), queryset=Firm.objects.all(), required=False)
+    firm = forms.ModelChoiceField(
+        label=_("企业"), queryset=Firm.objects.all(), required=False, empty_label=_("在租席位最多的企业")
+    )
 
     def chosen_firm(self):
         return self.cleaned_data.get("firm") if self.is_bound and self.is_valid() else None
