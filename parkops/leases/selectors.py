@@ -342,13 +342,17 @@ def forward_months(on: datetime.date, count: int = 36) -> list[MonthPoint]:
     return [MonthPoint(month=add_months(on, i), day=month_end(add_months(on, i))) for i in range(count)]
 
 
-def _leased_per_month(group: str, days: list[datetime.date], *, seat_filter: Q | None = None) -> dict[object, list[int]]:
+def _leased_per_month(
+    group: str, days: list[datetime.date], *, seat_filter: Q | None = None
+) -> dict[object, list[int]]:
     """Return {group value: [distinct seats leased on each day]}. One query."""
     rows = (
         LeaseSeat.objects.overlapping(min(days), max(days) + datetime.timedelta(days=1))
         .filter(seat_filter or Q())
         .values(group)
-        .annotate(**{f"d{i}": Count("seat", distinct=True, filter=Q(start__lte=d, end__gt=d)) for i, d in enumerate(days)})
+        .annotate(
+            **{f"d{i}": Count("seat", distinct=True, filter=Q(start__lte=d, end__gt=d)) for i, d in enumerate(days)}
+        )
         .order_by()
     )
     return {row[group]: [row[f"d{i}"] for i in range(len(days))] for row in rows}
@@ -393,7 +397,9 @@ def firm_occupancy(on: datetime.date) -> list[FirmOccupancy]:
         .filter(Q(leased__gt=0) | Q(headcount__isnull=False))
         .order_by("-leased", "short_name")
     )
-    return [FirmOccupancy(firm=f, leased=f.leased, headcount=f.headcount, headcount_month=f.headcount_month) for f in firms]
+    return [
+        FirmOccupancy(firm=f, leased=f.leased, headcount=f.headcount, headcount_month=f.headcount_month) for f in firms
+    ]
 
 
 def _with_firm_figures(firms, on: datetime.date):
@@ -487,7 +493,7 @@ class FirmTrend:
 
 
 def firm_trends(months: list[MonthPoint]) -> list[FirmTrend]:
-    """Return per firm its leased seats and reported headcount per month, most seats in the last month first. Three queries.
+    """Return per firm its leased seats and reported headcount per month, most seats last month first. Three queries.
 
     A month without its own report carries the firm's previous report forward (within the window).
     """
@@ -580,7 +586,10 @@ def expiring_by_firm(on: datetime.date) -> list[FirmExpiry]:
 
 
 def expiring_leases(on: datetime.date, days: int = max(EXPIRY_WINDOWS)):
-    """Return the active leases whose last day falls within the next `days` days, soonest first, with seats held on `on`. One query."""
+    """Return the active leases whose last day falls within the next `days` days, soonest first. One query.
+
+    Each carries seats_on: the seats it holds on `on`.
+    """
     return (
         leases_with_seats(on)
         .filter(status=LeaseStatus.ACTIVE, end__gt=on, end__lte=on + datetime.timedelta(days=days))
@@ -616,7 +625,8 @@ class PhaseForecast:
 
     @property
     def over_capacity(self) -> bool:
-        return self.capacity.over_reserved or any(r + l > self.capacity.planned for r, l in zip(self.reserved, self.leased))
+        planned = self.capacity.planned
+        return self.capacity.over_reserved or any(r + n > planned for r, n in zip(self.reserved, self.leased))
 
     @property
     def handover_late(self) -> bool:
@@ -632,7 +642,9 @@ def phase_forecast(on: datetime.date, months: list[MonthPoint]) -> list[PhaseFor
     """
     capacities = phase_capacity(on)
     leased = _leased_per_month(
-        "seat__floor__building__phase", [m.day for m in months], seat_filter=Q(seat__floor__building__phase__isnull=False)
+        "seat__floor__building__phase",
+        [m.day for m in months],
+        seat_filter=Q(seat__floor__building__phase__isnull=False),
     )
     wanted: dict[int, list] = defaultdict(list)
     for r in (
@@ -645,7 +657,9 @@ def phase_forecast(on: datetime.date, months: list[MonthPoint]) -> list[PhaseFor
     return [_forecast_one(c, wanted[c.phase.pk], leased.get(c.phase.pk, [0] * len(months)), months) for c in capacities]
 
 
-def _forecast_one(capacity: PhaseCapacity, wanted: list[dict], leased: list[int], months: list[MonthPoint]) -> PhaseForecast:
+def _forecast_one(
+    capacity: PhaseCapacity, wanted: list[dict], leased: list[int], months: list[MonthPoint]
+) -> PhaseForecast:
     handover = capacity.phase.actual_handover or capacity.phase.expected_handover
     forecast = PhaseForecast(capacity=capacity, reserved=[0] * len(months), leased=leased, months=months)
     for r in wanted:
@@ -751,8 +765,11 @@ def firms_with_figures(on):
 
 def leases_with_seats(on):
     """Return leases with their firm and the number of seats held on a day annotated."""
-    held = LeaseSeat.objects.on(on).filter(lease=OuterRef("pk")).order_by().values("lease").annotate(n=Count("id")).values("n")
-    return Lease.objects.select_related("firm").annotate(seats_on=Coalesce(Subquery(held, output_field=IntegerField()), 0))
+    held = LeaseSeat.objects.on(on).filter(lease=OuterRef("pk")).order_by().values("lease")
+    held = held.annotate(n=Count("id")).values("n")
+    return Lease.objects.select_related("firm").annotate(
+        seats_on=Coalesce(Subquery(held, output_field=IntegerField()), 0)
+    )
 
 
 # --- occupancy by building and floor -------------------------------------------------------------
@@ -773,7 +790,8 @@ def floor_occupancy(on: datetime.date) -> list[Occupancy]:
     """Return every floor's counted, leased, free and out-of-service seats on a day. Three queries."""
     counted = occupancy_by("floor", on)
     rows = []
-    for f in Floor.objects.select_related("building__zone").order_by("building__zone__sort_order", "building__code", "level"):
+    floors = Floor.objects.select_related("building__zone")
+    for f in floors.order_by("building__zone__sort_order", "building__code", "level"):
         occ = counted.get(f.pk, Occupancy(key=f.pk))
         occ.obj, occ.label = f, str(f)
         rows.append(occ)

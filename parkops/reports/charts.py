@@ -95,7 +95,7 @@ def firm_chart(title, labels, trend, *, leased_name, headcount_name) -> LineChar
 
 
 def phase_chart(title, labels, forecast, month_ends, *, names, handover_label) -> LineChart:
-    """Return a phase's planned capacity (dashed), cumulative reservations and leases, with its handover month marked."""
+    """Return a phase's planned capacity (dashed), cumulative reservations and leases; its handover month marked."""
     handover = forecast.handover
     markers = [
         (i, handover_label)

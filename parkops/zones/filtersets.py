@@ -22,8 +22,12 @@ class SeatFilterSet(django_filters.FilterSet):
     """Filters staff use on the seat list: place, kind, condition, today's state, holder, expiring soon."""
 
     code = django_filters.CharFilter(lookup_expr="icontains", label=_("席位编号"))
-    zone = django_filters.ModelChoiceFilter(field_name="floor__building__zone", queryset=Zone.objects.all(), label=_("区域"))
-    building = django_filters.ModelChoiceFilter(field_name="floor__building", queryset=Building.objects.all(), label=_("楼栋"))
+    zone = django_filters.ModelChoiceFilter(
+        field_name="floor__building__zone", queryset=Zone.objects.all(), label=_("区域")
+    )
+    building = django_filters.ModelChoiceFilter(
+        field_name="floor__building", queryset=Building.objects.all(), label=_("楼栋")
+    )
     floor = django_filters.ModelChoiceFilter(
         field_name="floor", queryset=Floor.objects.select_related("building"), label=_("楼层")
     )
