@@ -1,21 +1,12 @@
 """The dashboard and the occupancy report in a real browser, in Chinese (screenshots kept in tmp_path)."""
 import pytest
-from django.contrib.auth.models import Group
 
-from parkops.core.access import PARK_STAFF
 from tests.conftest import browser_login
-
-
-@pytest.fixture
-def staff_group(transactional_db):
-    """Recreate the staff group by name (all the screens check): an earlier transactional test's flush
-    removes what the data migration made."""
-    Group.objects.get_or_create(name=PARK_STAFF)
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_dashboard_and_occupancy_in_chinese(browser_page, live_server, staff_group, park, staff, tmp_path):
+def test_dashboard_and_occupancy_in_chinese(browser_page, live_server, park, staff, tmp_path):
     page = browser_page
     browser_login(page, live_server, "staff")
     assert page.locator("h1").first.inner_text().startswith("园区概览")

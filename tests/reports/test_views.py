@@ -3,7 +3,9 @@ import io
 
 import openpyxl
 import pytest
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from tests import factories
 from tests.reports.conftest import build_big_park
@@ -134,10 +136,17 @@ def test_fixed_number_of_queries(client, staff, django_assert_max_num_queries, n
         assert response.status_code == 200, name
 
 
-@pytest.mark.parametrize("name", REPORTS)
-def test_reports_render_in_english(client, zone_d, staff, name):
-    client.force_login(staff)
+@pytest.fixture
+def english(client):
+    """Ask for English; afterwards put the default language back (LocaleMiddleware leaves it active in the thread)."""
     client.cookies["django_language"] = "en"
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_reports_render_in_english(client, english, zone_d, staff, name):
+    client.force_login(staff)
     html = client.get(reverse(name)).content.decode()
     assert 'lang="en"' in html and "Zone D forecast" in html
     assert "出租率" not in html and "到期" not in html
