@@ -110,8 +110,10 @@ class Browser:
             return Sample(t0 - self.started, kind, path, None, time.monotonic() - t0, error=type(exc).__name__)
         sample = Sample(t0 - self.started, kind, path, status, time.monotonic() - t0)
         if status >= 500:
-            # A clean failure is one of our own error pages, with no traceback in it.
-            sample.clean = "data-error-page" in text and "Traceback" not in text
+            # A clean failure is one of our own error pages (or /healthz's "unavailable" JSON),
+            # with no traceback in it.
+            ours = '"status": "unavailable"' in text if path == "/healthz" else "data-error-page" in text
+            sample.clean = ours and "Traceback" not in text
         return sample
 
 
