@@ -71,6 +71,10 @@ def test_lockout_page_says_what_happened_and_how_long(client, staff):
     body = login(client, "staff", "wrong-password").content.decode()
     assert "已被暂时锁定" in body
     assert f"{int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)} 分钟" in body
+    english = client.post(
+        "/accounts/login/", {"username": "staff", "password": "x"}, REMOTE_ADDR="10.1.1.1", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "failed sign-ins in a row" in english
 
 
 def test_force_login_is_not_affected_by_a_lockout(client, staff):
