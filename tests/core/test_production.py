@@ -54,6 +54,12 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY is not set" in result.stderr
 
 
+def test_production_refuses_to_start_without_allowed_hosts():
+    result = run_django(["manage.py", "check"], **{**PRODUCTION_ENV, "ALLOWED_HOSTS": ""})
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS is not set" in result.stderr
+
+
 def test_production_settings_are_secure_by_default():
     values = production_settings(**PRODUCTION_ENV)
     assert values["DEBUG"] is False
