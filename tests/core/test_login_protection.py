@@ -3,7 +3,7 @@ events visible to bureau admins, and a password change ending the user's other s
 import datetime
 
 import pytest
-from axes.models import AccessAttempt, AccessLog
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.test import Client
 
@@ -86,12 +86,14 @@ def test_force_login_is_not_affected_by_a_lockout(client, staff):
 
 def test_bureau_admins_see_login_events_and_lockouts_in_admin(client, staff, bureau_admin):
     login(Client(), "staff", PASSWORD, ip="10.3.3.4")
-    login(Client(), "staff", "wrong-password", ip="10.3.3.3")
+    for _ in range(LIMIT):
+        login(Client(), "staff", "wrong-password", ip="10.3.3.3")
     assert AccessAttempt.objects.filter(username="staff").exists()
     assert AccessLog.objects.filter(username="staff").exists()
+    assert AccessFailureLog.objects.filter(username="staff", locked_out=True).exists()
 
     client.force_login(bureau_admin)
-    for path in ("/admin/axes/accessattempt/", "/admin/axes/accesslog/"):
+    for path in ("/admin/axes/accessattempt/", "/admin/axes/accesslog/", "/admin/axes/accessfailurelog/"):
         response = client.get(path)
         assert response.status_code == 200, path
         assert "10.3.3." in response.content.decode()
@@ -133,3 +135,17 @@ def test_password_validators_refuse_a_weak_password(client, db):
 def test_sessions_expire():
     assert settings.SESSION_COOKIE_AGE <= 12 * 3600
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
+
+
+def test_bureau_admin_lifts_a_lockout_in_admin(client, staff, bureau_admin):
+    for _ in range(LIMIT):
+        login(Client(), "staff", "wrong-password", ip="10.4.4.4")
+    assert login(Client(), "staff", PASSWORD, ip="10.4.4.4").status_code == 429
+
+    client.force_login(bureau_admin)
+    ids = [str(pk) for pk in AccessAttempt.objects.values_list("pk", flat=True)]
+    response = client.post(
+        "/admin/axes/accessattempt/", {"action": "delete_selected", "_selected_action": ids, "post": "yes"}
+    )
+    assert response.status_code == 302
+    assert login(Client(), "staff", PASSWORD, ip="10.4.4.4").status_code == 302
