@@ -36,55 +36,57 @@ def double_bookings() -> int:
         return cursor.fetchone()[0]
 
 
-def check_allocations(attempts, max_before: int) -> dict:
-    """Match every holding created during the run to the allocation call that made it.
+def check_allocations(attempts, http_attempts, max_before: int) -> dict:
+    """Match every holding created during the run to the allocation that made it.
 
-    A successful call's rows must all exist as returned. A call that failed with a database
-    error may have committed before the error reached it (the connection dropped at COMMIT): its
-    rows must then be all there, else none. Any other new row is a ghost.
+    A successful service call's rows must all exist as returned; a successful planner POST's
+    seats must all be held under its lease and dates. A call that failed with a database or
+    HTTP error may have committed before the error reached the caller (the connection dropped at
+    COMMIT): its rows must then be all there, else none. Any other new row is a ghost.
     """
     from parkops.leases.models import HistoricalLeaseSeat, LeaseSeat
 
     new = {row.pk: row for row in LeaseSeat.objects.filter(pk__gt=max_before)}
-    claimed, missing, partial, committed_despite_error = set(), 0, 0, 0
-    for attempt in attempts:
-        if attempt.outcome != "ok":
-            continue
-        for pk in attempt.row_ids:
-            row = new.get(pk)
-            if row is None or (row.lease_id, row.start, row.end) != (attempt.lease_id, attempt.start, attempt.end):
-                missing += 1
-            claimed.add(pk)
-        if sorted(new[pk].seat_id for pk in attempt.row_ids if pk in new) != list(attempt.seat_ids):
-            missing += 1
+    claimed, counts = set(), Counter()
+    for attempt in (a for a in attempts if a.outcome == "ok"):
+        rows = [new.get(pk) for pk in attempt.row_ids]
+        if None in rows or sorted(r.seat_id for r in rows) != list(attempt.seat_ids) or any(
+            (r.lease_id, r.start, r.end) != (attempt.lease_id, attempt.start, attempt.end) for r in rows
+        ):
+            counts["missing_or_wrong"] += 1
+        claimed.update(attempt.row_ids)
     by_call = defaultdict(dict)
     for pk, row in new.items():
         if pk not in claimed:
             by_call[(row.lease_id, row.start, row.end)][row.seat_id] = pk
-    for attempt in attempts:
-        if attempt.outcome != "db_error":
-            continue
-        rows = by_call.get((attempt.lease_id, attempt.start, attempt.end), {})
-        present = [rows[seat] for seat in attempt.seat_ids if seat in rows]
+    everything = [*attempts, *http_attempts]
+    for attempt in (a for a in http_attempts if a.outcome == "ok"):
+        present = _take(by_call, attempt, claimed)
+        if len(present) != len(attempt.seat_ids):
+            counts["missing_or_wrong"] += 1
+    for attempt in (a for a in everything if a.outcome in ("db_error", "http_error")):
+        present = _take(by_call, attempt, claimed)
         if present and len(present) < len(attempt.seat_ids):
-            partial += 1
+            counts["partial"] += 1
         elif present:
-            committed_despite_error += 1
-            claimed.update(present)
-            for seat in attempt.seat_ids:
-                rows.pop(seat)
-    ghosts = len(set(new) - claimed)
-    history = set(
-        HistoricalLeaseSeat.objects.filter(id__in=list(new), history_type="+").values_list("id", flat=True)
-    )
+            counts["committed_despite_error"] += 1
+    history = set(HistoricalLeaseSeat.objects.filter(id__in=list(new), history_type="+").values_list("id", flat=True))
     return {
         "new_rows": len(new),
-        "missing_or_wrong": missing,
-        "partial": partial,
-        "ghost_rows": ghosts,
-        "committed_despite_error": committed_despite_error,
+        "missing_or_wrong": counts["missing_or_wrong"],
+        "partial": counts["partial"],
+        "ghost_rows": len(set(new) - claimed),
+        "committed_despite_error": counts["committed_despite_error"],
         "rows_without_history": len(set(new) - history),
     }
+
+
+def _take(by_call, attempt, claimed: set) -> list[int]:
+    """Claim the unclaimed rows that this attempt would have written; return their ids."""
+    rows = by_call.get((attempt.lease_id, attempt.start, attempt.end), {})
+    present = [rows.pop(seat) for seat in attempt.seat_ids if seat in rows]
+    claimed.update(present)
+    return present
 
 
 def latency_line(samples) -> str:
@@ -138,7 +140,7 @@ def print_faults(events, samples, elapsed: float) -> tuple[bool, list[str]]:
             else:
                 print(f"  first successful request {first_ok - t1:.2f} s after the restart finished")
             print(f"  /healthz not 200 for {outage(samples, t0):.1f} s")
-            late = [s for s in samples if s.t > t1 + 5 and s.kind != "healthz"]
+            late = [s for s in samples if s.t > t1 + 5 and s.kind in ("staff", "tenant")]
             late_errors = [s for s in late if s.status is None or s.status >= 500]
             print(f"  from 5 s after the restart to the end: {len(late)} requests, {len(late_errors)} errors")
             if late_errors:
@@ -148,26 +150,29 @@ def print_faults(events, samples, elapsed: float) -> tuple[bool, list[str]]:
 
 def print_report(args, recorder, events, elapsed: float, max_before: int, healthy_after: bool) -> bool:
     samples = sorted(recorder.samples, key=lambda s: s.t)
-    load = [s for s in samples if s.kind != "healthz"]
+    load = [s for s in samples if s.kind in ("staff", "tenant")]
     errors = [s for s in load if s.status is None or s.status >= 500]
     unclean = [s for s in samples if s.status is not None and s.status >= 500 and not s.clean]
     print("\n=== parkops load test ===")
     print(f"run: {elapsed:.1f} s, budget {args.requests} requests / {args.seconds:.0f} s, faults: {args.faults}")
-    print(f"HTTP (staff + tenant): {latency_line(load)}  throughput={len(load) / elapsed:.1f} req/s")
-    for kind in ("staff", "tenant", "healthz"):
+    print(f"HTTP browsing (staff + tenant): {latency_line(load)}  throughput={len(load) / elapsed:.1f} req/s")
+    for kind in ("staff", "tenant", "allocate", "healthz"):
         print(f"  {kind:7s} {latency_line([s for s in samples if s.kind == kind])}")
     print(f"  outcomes: {dict(Counter(map(outcome, load)))}")
     print(f"  errors (5xx or no response): {len(errors)}; 5xx pages that were not our clean error page: {len(unclean)}")
     slow = Counter(s.path for s in load if s.status == 200 and s.seconds > percentile([x.seconds for x in load], 0.95))
     print(f"  pages most often above p95: {slow.most_common(4)}")
     attempts = recorder.attempts
-    print(f"allocations: {len(attempts)} calls, {dict(Counter(a.outcome for a in attempts))}")
+    print(f"allocations through the service: {len(attempts)} calls, {dict(Counter(a.outcome for a in attempts))}")
+    http_attempts = recorder.http_attempts
+    print(f"allocations through the planner (HTTP POST): {len(http_attempts)}, "
+          f"{dict(Counter(a.outcome for a in http_attempts))} {dict(Counter(a.detail for a in http_attempts))}")
     other = [a.detail for a in attempts if a.outcome in ("other", "db_error")]
     if other:
         print(f"  errors seen by allocators: {Counter(other).most_common(3)}")
     print(f"  deadlocks retried by the services: {recorder.deadlocks_retried}")
     recovered, problems = print_faults(events, samples, elapsed)
-    checks = check_allocations(attempts, max_before)
+    checks = check_allocations(attempts, http_attempts, max_before)
     doubles = double_bookings()
     print(f"database: double bookings={doubles}; {checks}")
     print(f"/healthz after the run: {'200' if healthy_after else 'NOT healthy'}")

@@ -103,15 +103,46 @@ def build_park() -> dict:
     tenants = [factories.tenant_user(firm, f"tenant{i}") for i, firm in enumerate(firms[:4])]
     extra = [
         factories.make_lease(firm, start=datetime.date(2026, 1, 1), end=datetime.date(2027, 1, 1))
-        for firm in firms[16:20]
+        for firm in firms[12:20]
     ]
     return {
         "staff": [u.username for u in staff],
         "tenants": [u.username for u in tenants],
         "floor_ids": [f.pk for f in floors],
         "hot_seat_ids": [s.pk for s in seats[9][:40]],
-        "alloc_lease_ids": [lease.pk for lease in extra],
+        "hot_seat_codes": [s.code for s in seats[9][:40]],
+        "spare_seat": (floors[8].pk, seats[8][0].code),
+        "alloc_lease_ids": [lease.pk for lease in extra[4:]],
+        "http_lease_firms": {lease.pk: lease.firm_id for lease in extra[:4]},
     }
+
+
+def http_allocation_plan(port: int, park: dict) -> dict | None:
+    """Return how to allocate through the planner's floor action, or None when this build has no
+    such endpoint or it does not allocate (checked with one real allocation on a spare seat)."""
+    from django.urls import NoReverseMatch, reverse
+
+    from parkops.leases.models import LeaseSeat
+    from tests.load.traffic import Browser
+
+    try:
+        spare_path = reverse("planner:floor_action", args=[park["spare_seat"][0]])
+        path = reverse("planner:floor_action", args=[park["floor_ids"][9]])
+    except NoReverseMatch:
+        print("no planner:floor_action URL: allocations go through the service only")
+        return None
+    browser = Browser(port, time.monotonic())
+    browser.login(park["staff"][0], PASSWORD)
+    lease_id, firm_id = next(iter(park["http_lease_firms"].items()))
+    form = {"action": "allocate", "seats": park["spare_seat"][1], "firm": firm_id, "lease": lease_id,
+            "start": "2026-02-01", "end": "2026-03-01", "on": "2026-02-01",
+            "csrfmiddlewaretoken": browser.cookies.get("csrftoken", "")}
+    status, _ = browser.request("POST", spare_path, form)
+    if status != 302 or not LeaseSeat.objects.filter(lease_id=lease_id, seat__code=park["spare_seat"][1]).exists():
+        print(f"planner:floor_action did not allocate (HTTP {status}): allocations go through the service only")
+        return None
+    return {"path": path, "seat_ids": park["hot_seat_ids"], "seat_codes": park["hot_seat_codes"],
+            "lease_ids": list(park["http_lease_firms"]), "firm_of": park["http_lease_firms"]}
 
 
 # --- which pages exist ---------------------------------------------------------------------------
@@ -246,21 +277,25 @@ def logged_in(args, users) -> list:
     return browsers
 
 
-def run_load(args, master, park, pages) -> tuple:
-    """Run 4 staff and 3 tenant browsers, a health probe, the faults and, in another process,
-    3 allocator threads; return
+def run_load(args, master, park, pages, plan) -> tuple:
+    """Run 4 staff and 3 tenant browsers, 2 staff allocating through the planner (when it can),
+    a health probe, the faults and, in another process, 3 allocator threads; return
     the recorder, the fault events and the seconds the run took."""
     import multiprocessing
 
-    from tests.load.traffic import Browser, Budget, Recorder, allocator_process, health_monitor, http_user
+    from tests.load.traffic import Browser, Budget, Recorder, allocator_process, health_monitor, http_allocator, http_user
 
     staff, tenants = logged_in(args, park["staff"]), logged_in(args, park["tenants"][:3])
+    allocating = logged_in(args, park["staff"][:2]) if plan else []
     probe = Browser(args.port, time.monotonic())
     budget, recorder, events = Budget(args.requests, args.seconds), Recorder(), []
-    for browser in (*staff, *tenants, probe):
+    for browser in (*staff, *tenants, *allocating, probe):
         browser.started = budget.started
     workers_ = [threading.Thread(target=http_user, args=("staff", b, pages["staff"], budget, recorder)) for b in staff]
     workers_ += [threading.Thread(target=http_user, args=("tenant", b, pages["tenant"], budget, recorder)) for b in tenants]
+    workers_ += [
+        threading.Thread(target=http_allocator, args=(b, plan, budget, recorder, i)) for i, b in enumerate(allocating)
+    ]
     workers_.append(threading.Thread(target=health_monitor, args=(probe, budget, recorder)))
     faults = threading.Thread(target=fault_plan, args=(args, master, budget, events), daemon=True)
     spawn = multiprocessing.get_context("spawn")
@@ -304,8 +339,11 @@ def main():
             raise SystemExit(f"gunicorn did not become healthy; see {log}")
         pages = discover(args.port, time.monotonic(), park)
         print("pages staff:", " ".join(pages["staff"]), "\npages tenant:", " ".join(pages["tenant"]), flush=True)
+        plan = http_allocation_plan(args.port, park)
         max_before = report.max_leaseseat_id()
-        recorder, events, elapsed = run_load(args, master, park, pages)
+        print(f"load average before the run: {os.getloadavg()}", flush=True)
+        recorder, events, elapsed = run_load(args, master, park, pages, plan)
+        print(f"load average after the run: {os.getloadavg()}", flush=True)
         recovered = wait_healthy(args.port, 30)
     finally:
         master.send_signal(signal.SIGTERM)

@@ -123,6 +123,7 @@ class Recorder:
     def __init__(self):
         self.samples: list[Sample] = []
         self.attempts: list[Attempt] = []
+        self.http_attempts: list[Attempt] = []
         self.deadlocks_retried = 0
         self._lock = threading.Lock()
 
@@ -143,6 +144,36 @@ def health_monitor(browser: Browser, budget: Budget, recorder: Recorder, every: 
     while not budget.over():
         recorder.add(browser.timed_get("healthz", "/healthz"))
         time.sleep(every)
+
+
+def http_allocator(browser: Browser, plan: dict, budget: Budget, recorder: Recorder, seed: int):
+    """Allocate the hot seats through the planner's floor action, as staff do in the browser,
+    with the same deliberate collisions; 302 is success, 422 a refusal with nothing changed."""
+    rng = random.Random(1000 + seed)
+    year = datetime.date(2026, 1, 1)
+    while budget.take():
+        start = year + datetime.timedelta(days=30 * rng.randrange(0, 9))
+        end = start + datetime.timedelta(days=rng.choice((30, 60, 90)))
+        picks = sorted(rng.sample(range(len(plan["seat_ids"])), rng.randint(1, 3)))
+        lease_id = rng.choice(plan["lease_ids"])
+        attempt = Attempt(budget.elapsed(), lease_id, tuple(sorted(plan["seat_ids"][i] for i in picks)), start, end)
+        form = {
+            "action": "allocate", "seats": ",".join(plan["seat_codes"][i] for i in picks),
+            "firm": plan["firm_of"][lease_id], "lease": lease_id, "start": start.isoformat(), "end": end.isoformat(),
+            "on": start.isoformat(), "csrfmiddlewaretoken": browser.cookies.get("csrftoken", ""),
+        }
+        t0 = time.monotonic()
+        try:
+            status, text = browser.request("POST", plan["path"], form)
+        except (OSError, http.client.HTTPException) as exc:
+            status, text, attempt.detail = None, "", type(exc).__name__
+        sample = Sample(t0 - browser.started, "allocate", plan["path"], status, time.monotonic() - t0, error=attempt.detail)
+        if status is not None and status >= 500:
+            sample.clean = "data-error-page" in text and "Traceback" not in text
+        recorder.add(sample)
+        attempt.outcome = {302: "ok", 422: "conflict"}.get(status, "http_error")
+        attempt.detail = attempt.detail or f"HTTP {status}"
+        recorder.http_attempts.append(attempt)
 
 
 @dataclass
