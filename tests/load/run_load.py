@@ -229,27 +229,35 @@ def wait_healthy(port: int, seconds: float = 30) -> bool:
 
 def fault_plan(args, master, budget, events: list):
     """Kill one worker at 30% of the run; restart PostgreSQL at 60%."""
-    plan = [(0.3, "kill_worker")] if args.faults in ("all", "worker") else []
+    plan = [(0.3, kill_worker)] if args.faults in ("all", "worker") else []
     if args.faults == "all":
-        plan.append((0.6, "restart_postgres"))
+        plan.append((0.6, restart_postgres))
     for at, fault in plan:
         while budget.progress() < at and not budget.over():
             time.sleep(0.1)
         if budget.over():
             return
-        if fault == "kill_worker":
-            victim = workers(master)[0]
-            os.kill(victim, signal.SIGKILL)
-            events.append({"fault": "kill_worker", "t": budget.elapsed(), "pid": victim})
-            threading.Thread(target=watch_respawn, args=(master, victim, budget, events), daemon=True).start()
-        else:
-            t0 = budget.elapsed()
-            version, cluster = args.pg_cluster.split()
-            done = subprocess.run(
-                ["pg_ctlcluster", "--skip-systemctl-redirect", version, cluster, "restart"], capture_output=True, text=True
-            )
-            events.append({"fault": "restart_postgres", "t": t0, "t_end": budget.elapsed(), "rc": done.returncode,
-                           "stderr": done.stderr.strip()[-200:]})
+        fault(args, master, budget, events)
+
+
+def kill_worker(args, master, budget, events: list):
+    """SIGKILL one of gunicorn's workers (the master should start another)."""
+    victim = workers(master)[0]
+    os.kill(victim, signal.SIGKILL)
+    events.append({"fault": "kill_worker", "t": budget.elapsed(), "pid": victim})
+    threading.Thread(target=watch_respawn, args=(master, victim, budget, events), daemon=True).start()
+
+
+def restart_postgres(args, master, budget, events: list):
+    """Restart the local PostgreSQL cluster (fast shutdown: every connection is cut)."""
+    t0 = budget.elapsed()
+    version, cluster = args.pg_cluster.split()
+    done = subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, cluster, "restart"], capture_output=True, text=True
+    )
+    events.append(
+        {"fault": "restart_postgres", "t": t0, "t_end": budget.elapsed(), "rc": done.returncode, "stderr": done.stderr.strip()[-200:]}
+    )
 
 
 def watch_respawn(master, victim: int, budget, events: list):
