@@ -159,3 +159,12 @@ def test_500_template_renders_without_a_request():
 
     html = loader.render_to_string("500.html")
     assert 'data-error-page="500"' in html
+
+
+def test_csrf_failure_page_is_bilingual(db):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/accounts/login/", {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "页面已过期" in body and "This page has expired" in body
+    assert_clean(response)
