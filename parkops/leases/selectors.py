@@ -12,7 +12,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from parkops.firms.models import Firm
@@ -289,3 +289,41 @@ def holder_on(seat: Seat, on: datetime.date) -> LeaseSeat | None:
     """Return the holding of a seat on a day ("who held seat X on date Y"), or None. One query."""
     return LeaseSeat.objects.on(on).filter(seat=seat).select_related("lease__firm").first()
 
+
+
+@dataclass
+class FloorStack:
+    """One floor of a building's stacking plan: seats per firm, free and out of service, on a day."""
+
+    floor: Floor
+    occupancy: Occupancy
+    firms: list[tuple[int, str, int]] = field(default_factory=list)  # (firm id, short name, seats)
+
+
+def building_stack(building, on: datetime.date) -> list[FloorStack]:
+    """Return a building's floors, top floor first, each split into seats per firm. Four queries."""
+    floors = list(Floor.objects.filter(building=building).order_by("-level"))
+    counted = occupancy_by("floor", on, seat_filter=Q(floor__building=building))
+    per_floor: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
+    for row in (
+        LeaseSeat.objects.on(on)
+        .filter(seat__floor__building=building)
+        .values("seat__floor", "lease__firm", "lease__firm__short_name")
+        .annotate(n=Count("seat", distinct=True))
+        .order_by("seat__floor", "-n", "lease__firm__short_name")
+    ):
+        per_floor[row["seat__floor"]].append((row["lease__firm"], row["lease__firm__short_name"], row["n"]))
+    return [
+        FloorStack(floor=f, occupancy=counted.get(f.pk, Occupancy(key=f.pk)), firms=per_floor.get(f.pk, []))
+        for f in floors
+    ]
+
+
+def free_seats(seat_filter: Q, start: datetime.date, end: datetime.date, *, limit: int) -> list[Seat]:
+    """Return up to `limit` in-service seats matching `seat_filter` held by nobody in [start, end), in code order. One query."""
+    busy = LeaseSeat.objects.filter(seat=OuterRef("pk")).overlapping(start, end)
+    return list(
+        Seat.objects.filter(seat_filter, condition=SeatCondition.IN_SERVICE)
+        .exclude(Exists(busy))
+        .order_by("code")[:limit]
+    )
