@@ -19,7 +19,9 @@ PRODUCTION_ENV = {"DEBUG": "0", "ALLOWED_HOSTS": "seats.park.example.cn", "SECRE
 
 def run_django(args, **env):
     """Run python with the given args in a fresh process with production environment variables."""
-    full_env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "SECURE_SSL_REDIRECT")}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser fixture for this test process, never in production.
+    harness = ("DEBUG", "SECRET_KEY", "SECURE_SSL_REDIRECT", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    full_env = {k: v for k, v in os.environ.items() if k not in harness}
     full_env.update(env)
     return subprocess.run([sys.executable, *args], cwd=BASE_DIR, env=full_env, capture_output=True, text=True, timeout=120)
 
