@@ -63,7 +63,7 @@ if not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "parkops.core.admin_site.ParkAdminConfig",  # django.contrib.admin with the park's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
