@@ -1,5 +1,11 @@
 """URLs of the leases app's list and detail pages."""
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "leases"
-urlpatterns: list = []
+urlpatterns: list = [
+    # lease and headcount lists (reports)
+    path("", views.LeaseListView.as_view(), name="lease_list"),
+    path("headcount/", views.HeadcountListView.as_view(), name="headcount_list"),
+]
