@@ -4,6 +4,7 @@ Each size gets its own throwaway database (a SQLite file, or a PostgreSQL databa
 DATABASE_URL is PostgreSQL), created, filled, measured and dropped. See parkops.core.benchmarking.
 """
 import json
+import shutil
 import time
 
 from django.conf import settings
@@ -48,11 +49,14 @@ class Command(BaseCommand):
         measuring = override_settings(
             DEBUG=False, ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"], ROOT_URLCONF=bench.__name__
         )
-        with measuring:
-            for size in sizes:
-                records += self.measure_size(size, runs, workdir, profile)
-                # After each size, so that a long run cut short keeps what it measured.
-                self.write_json(json_path, records)
+        try:
+            with measuring:
+                for size in sizes:
+                    records += self.measure_size(size, runs, workdir, profile)
+                    # After each size, so that a long run cut short keeps what it measured.
+                    self.write_json(json_path, records)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
         self.report_scaling(records)
         if json_path:
             self.stdout.write(f"Wrote {len(records)} records to {json_path}")
