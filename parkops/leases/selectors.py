@@ -12,7 +12,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from parkops.firms.models import Firm
@@ -289,3 +289,63 @@ def holder_on(seat: Seat, on: datetime.date) -> LeaseSeat | None:
     """Return the holding of a seat on a day ("who held seat X on date Y"), or None. One query."""
     return LeaseSeat.objects.on(on).filter(seat=seat).select_related("lease__firm").first()
 
+
+
+# --- tenant-safe reads (portal) and free seats (seat request approval) ---------------------------
+
+
+@dataclass(frozen=True)
+class TenantSeat:
+    """One seat as a tenant firm may see it: its own seats in full, everyone else's as a bare state.
+
+    Another firm's seat carries no code, lease, firm or id: only its grid position and "occupied".
+    """
+
+    row: int
+    col: int
+    state: str  # own | own_expiring | occupied | free | out_of_service
+    code: str = ""
+    lease_number: str = ""
+    end: datetime.date | None = None
+
+
+def tenant_floor_map(floor: Floor, on: datetime.date, firm: Firm, *, expiring_days: int = 90) -> list[TenantSeat]:
+    """Return a floor's seats on a day as `firm` may see them, in grid order. Two queries."""
+    holdings = {
+        h["seat_id"]: h
+        for h in LeaseSeat.objects.on(on).filter(seat__floor=floor).values("seat_id", "end", "lease__firm_id", "lease__number")
+    }
+    horizon = on + datetime.timedelta(days=expiring_days)
+    seats = []
+    for s in Seat.objects.filter(floor=floor).order_by("row", "col").values("id", "code", "row", "col", "condition"):
+        held = holdings.get(s["id"])
+        if held is not None and held["lease__firm_id"] == firm.pk:
+            state = "own_expiring" if held["end"] <= horizon else "own"
+            seats.append(TenantSeat(s["row"], s["col"], state, s["code"], held["lease__number"], held["end"]))
+        elif held is not None:
+            seats.append(TenantSeat(s["row"], s["col"], "occupied"))
+        else:
+            seats.append(TenantSeat(s["row"], s["col"], "out_of_service" if s["condition"] == OOS else "free"))
+    return seats
+
+
+def free_seats(
+    *, start: datetime.date, end: datetime.date, limit: int, floor: Floor | None = None, zone: Zone | None = None
+) -> list[Seat]:
+    """Return up to `limit` in-service seats on a floor (or in a zone) that nobody holds in [start, end). One query.
+
+    Seats come in building, floor and grid order, so an allocation stays together.
+    """
+    taken = LeaseSeat.objects.filter(seat=OuterRef("pk")).overlapping(start, end)
+    seats = Seat.objects.filter(condition=SeatCondition.IN_SERVICE).exclude(Exists(taken))
+    if floor is not None:
+        seats = seats.filter(floor=floor)
+    if zone is not None:
+        seats = seats.filter(floor__building__zone=zone)
+    return list(seats.order_by("floor__building__code", "floor__level", "row", "col")[:limit])
+
+
+def with_seats_on(leases, on: datetime.date):
+    """Return a Lease queryset annotated with ``seats_on``: the seats held under each lease on a day. No extra query."""
+    held = LeaseSeat.objects.on(on).filter(lease=OuterRef("pk")).order_by().values("lease").annotate(n=Count("id")).values("n")
+    return leases.annotate(seats_on=Coalesce(Subquery(held, output_field=IntegerField()), 0))

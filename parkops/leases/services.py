@@ -579,6 +579,62 @@ def seat_request_decide(
 
 
 @allocation_write
+def seat_request_allocate(
+    *,
+    request: SeatRequest,
+    seats: int,
+    start: datetime.date,
+    end: datetime.date,
+    floor=None,
+    zone: Zone | None = None,
+    rent_terms: str = RentTerms.FREE_POLICY,
+    monthly_rate: Decimal | int = 0,
+    policy_basis: str = "",
+    reason: str = "",
+    by=None,
+) -> SeatRequest:
+    """Approve an open request by leasing N free in-service seats on a floor (or anywhere in a zone) to its firm.
+
+    All or nothing: if the seats cannot all be found or allocated, the request stays open and no lease is made.
+    """
+    from .selectors import free_seats  # selectors read models only; imported here to keep services' imports flat
+
+    request = SeatRequest.objects.select_for_update().select_related("firm").get(pk=request.pk)
+    if request.status != SeatRequestStatus.OPEN:
+        raise ValidationError(_("该申请已处理（%(s)s），不能重复处理。") % {"s": request.get_status_display()})
+    if floor is None and zone is None:
+        raise ValidationError({"floor": _("请选择分配席位的楼层，或至少选择一个区域。")})
+    if not isinstance(seats, int) or seats < 1:
+        raise ValidationError({"seats": _("分配席位数必须是正整数。")})
+    _check_range(start, end)
+    zone = None if floor is not None else zone  # a chosen floor wins over the zone preference
+    picked = free_seats(start=start, end=end, floor=floor, zone=zone, limit=seats)
+    if len(picked) < seats:
+        where = str(floor) if floor is not None else str(zone)
+        raise ValidationError(
+            {
+                "seats": _(
+                    "%(where)s 在 %(range)s 只有 %(n)d 个空闲可用席位，少于所需的 %(want)d 个；"
+                    "请改选其他楼层或区域，或减少席位数。"
+                )
+                % {"where": where, "range": _fmt_range(start, end), "n": len(picked), "want": seats}
+            }
+        )
+    lease = lease_create(
+        firm=request.firm,
+        start=start,
+        end=end,
+        rent_terms=rent_terms,
+        monthly_rate=monthly_rate,
+        policy_basis=policy_basis,
+        seats=picked,
+        by=by,
+        note=_("由席位申请 #%(id)s 分配") % {"id": request.pk},
+    )
+    return seat_request_decide(request=request, approve=True, lease=lease, reason=reason, by=by)
+
+
+@allocation_write
 def seat_request_withdraw(*, request: SeatRequest, by=None) -> SeatRequest:
     """Withdraw an open request (by the firm that made it)."""
     request = SeatRequest.objects.select_for_update().get(pk=request.pk)

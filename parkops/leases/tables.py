@@ -1,1 +1,34 @@
 """tables of the leases app."""
+import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
+
+from .models import SeatRequest
+
+# --- seat requests (staff queue) -----------------------------------------------------------------
+
+
+class SeatRequestTable(tables.Table):
+    """The staff queue of firms' seat requests; the id links to the decision page."""
+
+    id = tables.Column(verbose_name=_("编号"), linkify=("leases:seat_request_decide", {"pk": tables.A("pk")}))
+    firm = tables.Column(verbose_name=_("企业"), accessor="firm__short_name", order_by=("firm__short_name",))
+    seats = tables.Column(attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    zone_preference = tables.Column(accessor="zone_preference__code", verbose_name=_("意向区域"), default="—")
+    wanted_from = tables.DateColumn(format="Y-m-d")
+    reason = tables.Column()
+    status = tables.Column()
+    created = tables.DateTimeColumn(verbose_name=_("申请时间"), format="Y-m-d H:i")
+    decided_at = tables.DateTimeColumn(format="Y-m-d H:i", default="—")
+    decision_reason = tables.Column(default="—")
+    lease = tables.Column(accessor="lease__number", verbose_name=_("分配的租约"), default="—")
+
+    class Meta:
+        model = SeatRequest
+        fields = ()
+        sequence = (
+            "id", "firm", "seats", "zone_preference", "wanted_from", "reason", "status",
+            "created", "decided_at", "decision_reason", "lease",
+        )
+        attrs = {"class": "data"}
+        order_by = ("-created",)
+        empty_text = _("没有符合条件的席位申请。")

@@ -1,5 +1,10 @@
 """URLs of the leases app's list and detail pages."""
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "leases"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("requests/", views.SeatRequestListView.as_view(), name="seat_request_list"),
+    path("requests/<int:pk>/decide/", views.SeatRequestDecideView.as_view(), name="seat_request_decide"),
+]
