@@ -91,7 +91,7 @@ class SeatRequestDecideView(StaffRequiredMixin, TemplateView):
             else:
                 messages.success(request, _("已处理席位申请 #%(id)s。") % {"id": self.object.pk})
                 return redirect("leases:seat_request_list")
-        return self.render_to_response(self.get_context_data(**{f"{action}_form": form}))
+        return self.render_to_response(self.get_context_data(**{f"{action}_form": form, "bound_form": form}))
 
     def decide(self, action: str, data: dict) -> None:
         """Call the one service that carries out the chosen decision."""
