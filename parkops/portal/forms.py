@@ -56,7 +56,7 @@ class SeatRequestForm(forms.Form):
     )
     wanted_from = forms.DateField(
         label=_("期望起用日期"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={
             "required": _("请填写期望起用日期。"),
             "invalid": _("日期格式不正确：请填写 YYYY-MM-DD，例如 2026-09-01。"),
