@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 from stdnum.cn import uscc
-from stdnum.exceptions import InvalidChecksum, ValidationError as StdnumError
+from stdnum.exceptions import ValidationError as StdnumError
 
-_ALPHABET = set("0123456789ABCDEFGHJKLMNPQRTUWXY")
+# Shape only: digits and capital letters. Which letters may stand where is a check-digit matter.
+_ALPHABET = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 @dataclass
@@ -32,17 +33,17 @@ def check_uscc(raw: str) -> UsccCheck:
     if bad:
         return UsccCheck(
             code,
-            error=_("统一社会信用代码含有不允许的字符 %(chars)s（不使用 I、O、Z、S、V）：%(code)s。")
+            error=_("统一社会信用代码只能包含数字和大写字母，发现 %(chars)s：%(code)s。")
             % {"chars": "、".join(bad), "code": code},
         )
     try:
         uscc.validate(code)
-    except InvalidChecksum:
+    except StdnumError:
+        # Length and characters are right, so what fails is a check digit (the code's own or its
+        # embedded organisation code's): early pilot codes do that, so staff may override.
         return UsccCheck(
             code,
             warning=_("统一社会信用代码 %(code)s 的校验位不符（可能是早期试点代码）。请核对；确认无误可勾选“仍然保存”。")
             % {"code": code},
         )
-    except StdnumError as exc:
-        return UsccCheck(code, error=_("统一社会信用代码 %(code)s 无效：%(reason)s") % {"code": code, "reason": exc.message})
     return UsccCheck(code)
