@@ -99,3 +99,11 @@ def test_firm_reports_and_requests_staff_allocates_firm_sees_seats(browser_page,
     page.click("text=查看楼层图")
     assert page.locator(".floormap .seat.own").count() == 9
     shot(page, "floor-after")
+
+    # The same pages in English.
+    with page.expect_navigation():
+        page.select_option("select[name=language]", "en")
+    assert "Your seats" in page.inner_text(".legend")
+    page.click(".portalnav >> text=Overview")
+    assert "Current seats" in page.content() and "Seats by zone, building and floor" in page.content()
+    shot(page, "home-en")
