@@ -332,3 +332,21 @@ def test_new_seats_show_in_portal_after_approval(client, world, staff):
     assert 'data-testid="seat-total">15<' in page and "已批准" in page
     assert Lease.objects.filter(firm=world.firm).count() == 2
     assert Seat.objects.visible_to(world.admin).count() == 15
+
+
+@pytest.mark.parametrize("size", [1, 12])
+@pytest.mark.parametrize("name, queries", [
+    ("portal:headcount", 6), ("portal:seat_request", 6), ("portal:members", 5),
+    ("portal:export_seats", 5), ("portal:export_leases", 5),
+])
+def test_other_pages_query_counts_are_fixed(client, world, django_assert_num_queries, size, name, queries):
+    for i in range(size):
+        services.headcount_report_submit(firm=world.firm, month=datetime.date(2020 + i // 12, 1 + i % 12, 1), headcount=i)
+        services.headcount_report_submit(firm=world.firm, month=datetime.date(2020 + i // 12, 1 + i % 12, 1), headcount=i + 1)
+        services.seat_request_create(firm=world.firm, seats=i + 1, wanted_from=world.today, reason=f"批次{i}")
+        factories.tenant_user(world.firm, f"pingan-{i}")
+        services.lease_create(firm=world.firm, start=world.today, end=world.today + datetime.timedelta(days=30),
+                              seats=[world.seats[20 + i]])
+    login(client, world.admin)
+    with django_assert_num_queries(queries):
+        assert client.get(reverse(name)).status_code == 200
