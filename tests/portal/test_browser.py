@@ -83,6 +83,7 @@ def test_firm_reports_and_requests_staff_allocates_firm_sees_seats(browser_page,
     logout(page)
     browser_login(page, live_server, "staff")
     page.goto(live_server.url + "/leases/requests/")
+    shot(page, "queue")
     page.click(f"table >> a[href='/leases/requests/{request.pk}/decide/']")
     page.select_option("select[name=allocate-floor]", str(floor.pk))
     shot(page, "decide")
