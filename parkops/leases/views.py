@@ -25,7 +25,7 @@ from .tables import SeatRequestTable
 
 
 class SeatRequestListView(StaffRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView):
-
+    """The queue of firms' seat requests, newest first, filterable by status, firm, zone and wanted date."""
 
     table_class = SeatRequestTable
     filterset_class = SeatRequestFilterSet
