@@ -8,8 +8,9 @@ POST. A URL added later is covered the day it is added.
 
 - A pattern filled with the other firm's value must answer 404, 405, 403 (admin only) or a redirect
   to a login page or the portal, and never show the other firm's names, seat codes or lease numbers.
-- A pattern without parameters, or filled with the tenant's own values, may answer 200 but must not
-  leak either (nor fail with 500). Parameterless GETs are also tried as CSV exports.
+- A pattern without parameters is refused the same way, unless it is one of the tenant's own pages
+  (/, /portal/..., login, language switch); those, and patterns filled with the tenant's own values,
+  may answer 200 but must not leak either (nor fail with 500). Their GETs are also tried as CSV exports.
 - After the sweep the other firm's rows are unchanged.
 Patterns no candidate value can fill are printed as such (none today).
 """
@@ -130,7 +131,10 @@ class Sweep:
     failures: list[str] = field(default_factory=list)
 
 
-ALLOWED_REDIRECTS = re.compile(r"^(/accounts/login/|/admin/login/|/portal/$)")
+ALLOWED_REDIRECTS = re.compile(r"^(/accounts/login/|/admin/login/|/admin/$|/portal/$)")
+# Pages a tenant may open. Every other parameterless URL (a staff list, a report, a page added later)
+# must refuse a tenant like a foreign object does: the default for a new URL is "refused".
+TENANT_PAGES = re.compile(r"^/($|portal/|accounts/|i18n/|admin/login/)")
 
 
 class Sweeper:
@@ -187,7 +191,11 @@ def test_isolation_sweep_every_url_pattern(client, sweep_world, capsys):
     for pattern in walk():
         sweeper.stats.patterns += 1
         if not pattern.params:
-            sweeper.own("/" + pattern.fmt, exports=True)
+            url = "/" + pattern.fmt
+            if TENANT_PAGES.match(url):
+                sweeper.own(url, exports=True)
+            else:
+                sweeper.foreign(url)
             continue
         foreign_urls = fill(pattern, foreign_values)
         if not foreign_urls:
