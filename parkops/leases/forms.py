@@ -43,8 +43,8 @@ class SeatRequestAllocateForm(forms.Form):
     def initial_for(cls, request, today: datetime.date) -> dict:
         """Return the form's first values: the request's seats and zone, from its wanted date for a year."""
         start = max(request.wanted_from, today)
-        return {"zone": request.zone_preference_id, "seats": request.seats, "start": start,
-                "end": start + datetime.timedelta(days=365)}
+        end = start + datetime.timedelta(days=365)
+        return {"zone": request.zone_preference_id, "seats": request.seats, "start": start, "end": end}
 
 
 class SeatRequestApproveForm(forms.Form):

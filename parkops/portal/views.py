@@ -86,11 +86,13 @@ class LeaseRow:
 
 
 def lease_rows(leases, today: datetime.date) -> list[LeaseRow]:
+    """Return the leases with their status on `today` and, for active ones, the days left."""
     rows = []
     for lease in leases:
         status = lease.effective_status(today)
         days_left = (lease.end - today).days if status == LeaseStatus.ACTIVE else None
-        rows.append(LeaseRow(lease, LeaseStatus(status).label, days_left, days_left is not None and days_left <= EXPIRY_WARNING_DAYS))
+        expiring = days_left is not None and days_left <= EXPIRY_WARNING_DAYS
+        rows.append(LeaseRow(lease, LeaseStatus(status).label, days_left, expiring))
     return rows
 
 
@@ -171,13 +173,12 @@ class HeadcountView(TenantMixin, TemplateView):
 
     def earlier_values(self, reports) -> dict[int, list[int]]:
         """Return, per report, the values it had before its corrections (oldest first). One query."""
-        earlier: dict[int, list[int]] = {}
+        values: dict[int, list[int]] = {}
         rows = HeadcountReport.history.filter(id__in=[r.pk for r in reports]).order_by("history_date", "history_id")
         for row in rows.values("id", "headcount"):
-            earlier.setdefault(row["id"], []).append(row["headcount"])
-        current = {r.pk: r.headcount for r in reports}
-        # Drop the last value (the current one) and repeats left by saves that changed only the note.
-        return {pk: _dedupe(values)[:-1] for pk, values in earlier.items() if pk in current}
+            values.setdefault(row["id"], []).append(row["headcount"])
+        # The last value is the current one; saves that changed only the note repeat a value.
+        return {pk: _dedupe(history)[:-1] for pk, history in values.items()}
 
 
 def _dedupe(values: list[int]) -> list[int]:
