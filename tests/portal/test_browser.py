@@ -66,6 +66,12 @@ def test_firm_reports_and_requests_staff_allocates_firm_sees_seats(browser_page,
     page.wait_for_selector(".msg-success")
     assert HeadcountReport.objects.get(firm=firm).headcount == 8
     shot(page, "headcount")
+    page.click(".portalnav >> text=席位明细")
+    assert page.locator("table.data tbody tr").count() == 5
+    shot(page, "seats")
+    page.click(".portalnav >> text=企业用户")
+    assert "pingan" in page.inner_text("table.data")
+    shot(page, "members")
 
     # A seat request for 4 more seats in zone C.
     page.click(".portalnav >> text=席位申请")
