@@ -216,13 +216,15 @@ class SeatRequestCreateView(TenantMixin, TemplateView):
 
 
 class SeatRequestWithdrawView(TenantMixin, View):
-    """Withdraw one of the firm's open requests (POST only)."""
+    """Withdraw one of the firm's open requests (POST only, firm admins)."""
 
-    admin_only = True
     http_method_names = ["post"]
 
     def post(self, request, pk):
+        # Look the request up first: another firm's request is 404 to every role, never 403.
         seat_request = get_object_or_404(SeatRequest.objects.visible_to(request.user), pk=pk)
+        if not self.member.is_admin:
+            raise PermissionDenied(_("只有企业管理员可以执行此操作。"))
         try:
             services.seat_request_withdraw(request=seat_request, by=request.user)
         except ValidationError as exc:

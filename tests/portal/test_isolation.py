@@ -180,12 +180,13 @@ class Sweeper:
                 self.check_leak("get", url + query, self.request("get", url + query))
 
 
-def test_isolation_sweep_every_url_pattern(client, sweep_world, capsys):
+@pytest.mark.parametrize("role", ["admin", "viewer"])
+def test_isolation_sweep_every_url_pattern(client, sweep_world, capsys, role):
     world = sweep_world
     secrets = other_firm_secrets(world)
     assert len(secrets) > 20 and "NJ-OTHER-777" in secrets and "迈睿中国" in secrets
     before = snapshot(world.other_firm)
-    sweeper = Sweeper(client, world.admin, secrets)
+    sweeper = Sweeper(client, getattr(world, role), secrets)
     foreign_values = candidate_values(world, world.other_firm) + APP_LABELS
     own_values = candidate_values(world, world.firm)
     for pattern in walk():
@@ -207,7 +208,7 @@ def test_isolation_sweep_every_url_pattern(client, sweep_world, capsys):
     stats = sweeper.stats
     with capsys.disabled():
         print(f"\nisolation sweep: {stats.patterns} URL patterns, {stats.requests} requests as tenant "
-              f"{world.admin.username}; unfillable patterns: {stats.unfillable or 'none'}")
+              f"{getattr(world, role).username}; unfillable patterns: {stats.unfillable or 'none'}")
     assert not stats.failures, "\n".join(stats.failures[:40])
     assert not stats.unfillable
     assert snapshot(world.other_firm) == before
