@@ -24,15 +24,16 @@ from parkops.core.access import is_park_staff, user_membership
 from parkops.core.exports import SafeExportMixin
 from parkops.firms.models import FirmMember
 from parkops.leases import selectors, services
-from parkops.leases.choices import LeaseStatus, SeatRequestStatus
+from parkops.leases.choices import LeaseStatus
 from parkops.leases.forms import add_service_error
 from parkops.leases.models import CapacityReservation, HeadcountReport, Lease, LeaseSeat, SeatRequest
 from parkops.zones.models import Floor
 
 from .forms import HeadcountForm, SeatRequestForm
-from .tables import OwnLeaseTable, OwnSeatTable
-
-EXPIRY_WARNING_DAYS = 90
+from .tables import (
+    EXPIRY_WARNING_DAYS, HeadcountTable, HoldingTable, LeaseRowTable, MemberTable, OwnLeaseTable, OwnSeatTable,
+    ReservationTable, SeatRequestTable,
+)
 
 
 def staff_landing() -> str:
@@ -113,15 +114,17 @@ class PortalHomeView(TenantMixin, TemplateView):
         user = self.request.user
         allocation = selectors.firm_allocation(self.firm, self.today)
         latest = HeadcountReport.objects.visible_to(user).order_by("-month").first()
+        requests = SeatRequest.objects.visible_to(user).select_related("zone_preference", "lease")[:20]
+        reservations = CapacityReservation.objects.visible_to(user).select_related("phase__zone", "lease")
         ctx.update(
             allocation=allocation,
             by_zone=sorted(allocation.by_zone().items()),
-            leases=lease_rows(allocation.leases, self.today),
+            holdings_table=HoldingTable(allocation.floors),
+            leases_table=LeaseRowTable(lease_rows(allocation.leases, self.today)),
             latest_headcount=latest,
             utilisation=utilisation(latest.headcount if latest else None, allocation.seats),
-            seat_requests=SeatRequest.objects.visible_to(user).select_related("zone_preference", "lease")[:20],
-            reservations=CapacityReservation.objects.visible_to(user).select_related("phase__zone", "lease"),
-            expiry_days=EXPIRY_WARNING_DAYS,
+            requests_table=SeatRequestTable(list(requests), exclude=("withdraw",)),
+            reservations_table=ReservationTable(list(reservations)),
         )
         return ctx
 
@@ -168,7 +171,7 @@ class HeadcountView(TenantMixin, TemplateView):
         reports = list(HeadcountReport.objects.visible_to(self.request.user).order_by("-month")[:24])
         earlier = self.earlier_values(reports)
         ctx.setdefault("form", HeadcountForm(initial={"month": self.today.replace(day=1)}))
-        ctx["reports"] = [(r, earlier.get(r.pk, [])) for r in reports]
+        ctx["table"] = HeadcountTable([{"report": r, "earlier": earlier.get(r.pk) or None} for r in reports])
         return ctx
 
     def earlier_values(self, reports) -> dict[int, list[int]]:
@@ -210,8 +213,8 @@ class SeatRequestCreateView(TenantMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx.setdefault("form", SeatRequestForm(initial={"wanted_from": self.today}))
-        ctx["seat_requests"] = SeatRequest.objects.visible_to(self.request.user).select_related("zone_preference", "lease")
-        ctx["open_status"] = SeatRequestStatus.OPEN
+        requests = SeatRequest.objects.visible_to(self.request.user).select_related("zone_preference", "lease")
+        ctx["table"] = SeatRequestTable(list(requests))
         return ctx
 
 
@@ -242,7 +245,8 @@ class MembersView(TenantMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["members"] = FirmMember.objects.visible_to(self.request.user).select_related("user").order_by("user__username")
+        members = FirmMember.objects.visible_to(self.request.user).select_related("user").order_by("user__username")
+        ctx["table"] = MemberTable(list(members))
         return ctx
 
 
