@@ -349,3 +349,16 @@ def with_seats_on(leases, on: datetime.date):
     """Return a Lease queryset annotated with ``seats_on``: the seats held under each lease on a day. No extra query."""
     held = LeaseSeat.objects.on(on).filter(lease=OuterRef("pk")).order_by().values("lease").annotate(n=Count("id")).values("n")
     return leases.annotate(seats_on=Coalesce(Subquery(held, output_field=IntegerField()), 0))
+
+
+def floors_with_free_seats(on: datetime.date, *, zone: Zone | None = None, limit: int = 20) -> list[Occupancy]:
+    """Return the floors with free seats on a day (in one zone, if given), most free first; ``obj`` is the Floor.
+
+    Three queries.
+    """
+    seat_filter = Q(floor__building__zone=zone) if zone is not None else Q()
+    counted = {pk: occ for pk, occ in occupancy_by("floor", on, seat_filter=seat_filter).items() if occ.free > 0}
+    for floor in Floor.objects.filter(pk__in=counted).select_related("building__zone"):
+        counted[floor.pk].obj, counted[floor.pk].label = floor, str(floor)
+    rows = [occ for occ in counted.values() if occ.obj is not None]
+    return sorted(rows, key=lambda occ: (-occ.free, occ.obj.building.code, occ.obj.level))[:limit]

@@ -1,5 +1,7 @@
 """tables of the leases app."""
 import django_tables2 as tables
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .models import SeatRequest
@@ -32,3 +34,33 @@ class SeatRequestTable(tables.Table):
         attrs = {"class": "data"}
         order_by = ("-created",)
         empty_text = _("没有符合条件的席位申请。")
+
+
+def planner_floor_url(floor_id: int, request_pk: int) -> str:
+    """Return the floor planner's address for a floor, carrying the seat request being served."""
+    try:
+        base = reverse("planner:floor", kwargs={"pk": floor_id})
+    except NoReverseMatch:  # the planner's URLs land separately; its address is fixed by its issue
+        base = f"/planner/floor/{floor_id}/"
+    return f"{base}?request={request_pk}"
+
+
+class CandidateFloorTable(tables.Table):
+    """Floors with free seats for a request, each opening the floor planner on behalf of the request."""
+
+    label = tables.Column(verbose_name=_("楼层"))
+    free = tables.Column(verbose_name=_("空闲席位"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    seats = tables.Column(verbose_name=_("席位总数"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    planner = tables.Column(verbose_name="", empty_values=())
+
+    class Meta:
+        attrs = {"class": "data"}
+        orderable = False
+        empty_text = _("意向区域内没有空闲席位。")
+
+    def __init__(self, *args, request_pk: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request_pk = request_pk
+
+    def render_planner(self, record):
+        return format_html('<a href="{}">{}</a>', planner_floor_url(record.key, self.request_pk), _("打开楼层图"))

@@ -1,9 +1,7 @@
 """views of the leases app."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
@@ -12,14 +10,13 @@ from django_tables2 import SingleTableMixin
 
 from parkops.core.access import StaffRequiredMixin
 from parkops.core.exports import SafeExportMixin
-from parkops.zones.models import Floor
 
 from . import selectors, services
 from .choices import SeatRequestStatus
 from .filtersets import SeatRequestFilterSet
 from .forms import SeatRequestAllocateForm, SeatRequestApproveForm, SeatRequestRejectForm, add_service_error
 from .models import SeatRequest
-from .tables import SeatRequestTable
+from .tables import CandidateFloorTable, SeatRequestTable
 
 # --- seat requests (staff queue and decision) -----------------------------------------------------
 
@@ -35,15 +32,6 @@ class SeatRequestListView(StaffRequiredMixin, SafeExportMixin, SingleTableMixin,
 
     def get_queryset(self):
         return SeatRequest.objects.visible_to(self.request.user).select_related("firm", "zone_preference", "lease")
-
-
-def planner_floor_url(floor_id: int, request_pk: int) -> str:
-    """Return the floor planner's address for a floor, carrying the request being served."""
-    try:
-        base = reverse("planner:floor", kwargs={"pk": floor_id})
-    except NoReverseMatch:  # the planner's URLs land separately; its address is fixed by its issue
-        base = f"/planner/floor/{floor_id}/"
-    return f"{base}?request={request_pk}"
 
 
 class SeatRequestDecideView(StaffRequiredMixin, TemplateView):
@@ -116,12 +104,7 @@ class SeatRequestDecideView(StaffRequiredMixin, TemplateView):
         )
         return ctx
 
-    def candidate_floors(self, req: SeatRequest) -> list[dict]:
-        """Return the floors with free seats today (in the preferred zone, if any), most free first. Three queries."""
-        seat_filter = Q(floor__building__zone=req.zone_preference) if req.zone_preference_id else Q()
-        counted = selectors.occupancy_by("floor", self.today, seat_filter=seat_filter)
-        with_free = {pk: occ for pk, occ in counted.items() if occ.free > 0}
-        floors = Floor.objects.filter(pk__in=with_free).select_related("building__zone")
-        rows = [{"floor": f, "free": with_free[f.pk].free, "seats": with_free[f.pk].seats,
-                 "planner_url": planner_floor_url(f.pk, req.pk)} for f in floors]
-        return sorted(rows, key=lambda r: (-r["free"], r["floor"].building.code, r["floor"].level))[:20]
+    def candidate_floors(self, req: SeatRequest) -> CandidateFloorTable:
+        """Return the floors with free seats today (in the preferred zone, if any), each linked into the planner."""
+        rows = selectors.floors_with_free_seats(self.today, zone=req.zone_preference)
+        return CandidateFloorTable(rows, request_pk=req.pk)

@@ -82,3 +82,13 @@ def test_with_seats_on_counts_todays_holdings(floor, firm):
     lease = factories.make_lease(firm, seats=seats[:5], start=TODAY() - datetime.timedelta(days=5), end=TODAY() + datetime.timedelta(days=5))
     services.seats_release(lease=lease, seats=seats[:2], on=TODAY())
     assert selectors.with_seats_on(Lease.objects.all(), TODAY()).get().seats_on == 3
+
+
+def test_floors_with_free_seats_most_free_first_in_zone(floor, firm, django_assert_num_queries):
+    other_zone_floor = factories.make_floor(50, building=factories.BuildingFactory(code="A-1"), level=1)
+    fuller = factories.make_floor(10, building=floor.building, level=4)
+    factories.make_lease(firm, seats=Seat.objects.filter(floor=floor)[:35], start=TODAY(), end=TODAY() + datetime.timedelta(days=9))
+    with django_assert_num_queries(3):
+        rows = selectors.floors_with_free_seats(TODAY(), zone=floor.building.zone)
+    assert [(occ.obj, occ.free) for occ in rows] == [(fuller, 10), (floor, 5)]
+    assert other_zone_floor in [occ.obj for occ in selectors.floors_with_free_seats(TODAY())]
