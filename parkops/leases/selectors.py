@@ -291,7 +291,45 @@ def holder_on(seat: Seat, on: datetime.date) -> LeaseSeat | None:
 
 
 
-# --- tenant-safe reads (portal) and free seats (seat request approval) ---------------------------
+@dataclass
+class FloorStack:
+    """One floor of a building's stacking plan: seats per firm, free and out of service, on a day."""
+
+    floor: Floor
+    occupancy: Occupancy
+    firms: list[tuple[int, str, int]] = field(default_factory=list)  # (firm id, short name, seats)
+
+
+def building_stack(building, on: datetime.date) -> list[FloorStack]:
+    """Return a building's floors, top floor first, each split into seats per firm. Four queries."""
+    floors = list(Floor.objects.filter(building=building).order_by("-level"))
+    counted = occupancy_by("floor", on, seat_filter=Q(floor__building=building))
+    per_floor: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
+    for row in (
+        LeaseSeat.objects.on(on)
+        .filter(seat__floor__building=building)
+        .values("seat__floor", "lease__firm", "lease__firm__short_name")
+        .annotate(n=Count("seat", distinct=True))
+        .order_by("seat__floor", "-n", "lease__firm__short_name")
+    ):
+        per_floor[row["seat__floor"]].append((row["lease__firm"], row["lease__firm__short_name"], row["n"]))
+    return [
+        FloorStack(floor=f, occupancy=counted.get(f.pk, Occupancy(key=f.pk)), firms=per_floor.get(f.pk, []))
+        for f in floors
+    ]
+
+
+def free_seats(seat_filter: Q, start: datetime.date, end: datetime.date, *, limit: int) -> list[Seat]:
+    """Return up to `limit` in-service seats matching `seat_filter` held by nobody in [start, end), in code order. One query."""
+    busy = LeaseSeat.objects.filter(seat=OuterRef("pk")).overlapping(start, end)
+    return list(
+        Seat.objects.filter(seat_filter, condition=SeatCondition.IN_SERVICE)
+        .exclude(Exists(busy))
+        .order_by("code")[:limit]
+    )
+
+
+# --- tenant-safe reads (portal) and floors with free seats (seat request approval) ---------------
 
 
 @dataclass(frozen=True)
@@ -327,22 +365,6 @@ def tenant_floor_map(floor: Floor, on: datetime.date, firm: Firm, *, expiring_da
         else:
             seats.append(TenantSeat(s["row"], s["col"], "out_of_service" if s["condition"] == OOS else "free"))
     return seats
-
-
-def free_seats(
-    *, start: datetime.date, end: datetime.date, limit: int, floor: Floor | None = None, zone: Zone | None = None
-) -> list[Seat]:
-    """Return up to `limit` in-service seats on a floor (or in a zone) that nobody holds in [start, end). One query.
-
-    Seats come in building, floor and grid order, so an allocation stays together.
-    """
-    taken = LeaseSeat.objects.filter(seat=OuterRef("pk")).overlapping(start, end)
-    seats = Seat.objects.filter(condition=SeatCondition.IN_SERVICE).exclude(Exists(taken))
-    if floor is not None:
-        seats = seats.filter(floor=floor)
-    if zone is not None:
-        seats = seats.filter(floor__building__zone=zone)
-    return list(seats.order_by("floor__building__code", "floor__level", "row", "col")[:limit])
 
 
 def with_seats_on(leases, on: datetime.date):

@@ -24,7 +24,7 @@ from functools import wraps
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -36,6 +36,7 @@ from parkops.zones.models import Phase, Seat, Zone
 
 from .choices import LeaseStatus, RentTerms, ReservationStatus, SeatRequestStatus
 from .models import CapacityReservation, HeadcountReport, Lease, LeaseSeat, SeatRequest
+from .selectors import free_seats
 
 DEADLOCK_RETRIES = 5
 MAX_NAMED_SEATS = 12
@@ -600,8 +601,6 @@ def seat_request_allocate(
 
     All or nothing: if the seats cannot all be found or allocated, the request stays open and no lease is made.
     """
-    from .selectors import free_seats  # selectors read models only; imported here to keep services' imports flat
-
     request = SeatRequest.objects.select_for_update().select_related("firm").get(pk=request.pk)
     if request.status != SeatRequestStatus.OPEN:
         raise ValidationError(_("该申请已处理（%(s)s），不能重复处理。") % {"s": request.get_status_display()})
@@ -610,8 +609,9 @@ def seat_request_allocate(
     if not isinstance(seats, int) or seats < 1:
         raise ValidationError({"seats": _("分配席位数必须是正整数。")})
     _check_range(start, end)
-    zone = None if floor is not None else zone  # a chosen floor wins over the zone preference
-    picked = free_seats(start=start, end=end, floor=floor, zone=zone, limit=seats)
+    # A chosen floor wins over the zone preference.
+    seat_filter = Q(floor=floor) if floor is not None else Q(floor__building__zone=zone)
+    picked = free_seats(seat_filter, start, end, limit=seats)
     if len(picked) < seats:
         where = str(floor) if floor is not None else str(zone)
         raise ValidationError(

@@ -1,6 +1,6 @@
 """tables of the leases app."""
 import django_tables2 as tables
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -38,11 +38,7 @@ class SeatRequestTable(tables.Table):
 
 def planner_floor_url(floor_id: int, request_pk: int) -> str:
     """Return the floor planner's address for a floor, carrying the seat request being served."""
-    try:
-        base = reverse("planner:floor", kwargs={"pk": floor_id})
-    except NoReverseMatch:  # the planner's URLs land separately; its address is fixed by its issue
-        base = f"/planner/floor/{floor_id}/"
-    return f"{base}?request={request_pk}"
+    return f'{reverse("planner:floor", kwargs={"pk": floor_id})}?request={request_pk}'
 
 
 class CandidateFloorTable(tables.Table):

@@ -95,3 +95,28 @@ def test_overview_selectors_queries_do_not_grow(floors, firm, django_assert_max_
         assert selectors.firm_allocation(firm, on).seats == 200 * floors
     with django_assert_max_num_queries(3):
         selectors.phase_capacity(on)
+
+
+def test_building_stack_counts_firms_per_floor_top_first(park, firm, other_firm, django_assert_max_num_queries):
+    upper = make_floor(10, building=park.building, level=4, cols=10)
+    make_lease(firm, seats=first(upper, 2))
+    with django_assert_max_num_queries(4):
+        stack = selectors.building_stack(park.building, D(2026, 2, 1))
+    assert [s.floor.level for s in stack] == [4, 3]
+    assert [(name, n) for _id, name, n in stack[1].firms] == [(firm.short_name, 10), (other_firm.short_name, 5)]
+    assert (stack[1].occupancy.leased, stack[1].occupancy.free, stack[1].occupancy.out_of_service) == (15, 22, 3)
+    assert [(name, n) for _id, name, n in stack[0].firms] == [(firm.short_name, 2)]
+
+
+def test_free_seats_skips_held_and_out_of_service(park, django_assert_max_num_queries):
+    from django.db.models import Q
+
+    with django_assert_max_num_queries(1):
+        free = selectors.free_seats(Q(floor=park), D(2026, 2, 1), D(2026, 5, 1), limit=100)
+    codes = [s.code for s in free]
+    # Seats 1-15 are held in the range (11-15 by two back-to-back leases), 31-33 are out of service.
+    assert codes == [s.code for s in first(park, 15, 15)] + [s.code for s in first(park, 7, 33)]
+    assert len(selectors.free_seats(Q(floor=park), D(2026, 2, 1), D(2026, 5, 1), limit=3)) == 3
+    # After the second lease of seats 11-15 ends they are free again.
+    later = selectors.free_seats(Q(floor=park), D(2026, 4, 15), D(2026, 6, 1), limit=100)
+    assert [s.code for s in later][:5] == [s.code for s in first(park, 5, 10)]

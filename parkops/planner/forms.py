@@ -1,0 +1,234 @@
+"""Forms of the planner screens: they parse and check input; the writes happen in leases.services."""
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from parkops.firms.choices import FirmStatus
+from parkops.firms.models import Firm
+from parkops.leases.choices import LeaseStatus, RentTerms, ReservationStatus
+from parkops.leases.models import CapacityReservation, Lease
+from parkops.zones.choices import SeatCondition
+from parkops.zones.models import Floor, Phase, Seat
+
+DATE_HELP = _("格式 YYYY-MM-DD，例如 2026-03-01")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+EARLIEST, LATEST = datetime.date(1990, 1, 1), datetime.date(2199, 12, 31)
+
+
+def validate_plausible(day: datetime.date) -> None:
+    """Refuse dates outside 1990-2199: typos such as 20266-01-01 or 0202-01-01, and overflow near year 9999."""
+    if not EARLIEST <= day <= LATEST:
+        raise forms.ValidationError(
+            _("日期 %(day)s 超出范围；请填写 1990-01-01 至 2199-12-31 之间的日期。") % {"day": day.isoformat()}
+        )
+
+
+def _date_field(label, *, required=True, widget=None, **kwargs):
+    return forms.DateField(
+        label=label,
+        required=required,
+        widget=widget or DateInput(),
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": _("日期无效；请按 YYYY-MM-DD 填写，例如 2026-03-01。")},
+        validators=[validate_plausible],
+        **kwargs,
+    )
+
+
+class DayForm(forms.Form):
+    """The date a planner page shows (?on=YYYY-MM-DD); today when absent."""
+
+    on = _date_field(_("日期"), required=False)
+
+    def day(self) -> datetime.date:
+        """Return the chosen day, or today when the input is missing or invalid."""
+        if self.is_valid() and self.cleaned_data["on"]:
+            return self.cleaned_data["on"]
+        return timezone.localdate()
+
+    def error_text(self) -> str:
+        """Return a message for a date that could not be read, or ''."""
+        if self.is_bound and not self.is_valid():
+            return _("日期“%(value)s”无效，已改为显示今天；请按 YYYY-MM-DD 填写。") % {"value": self.data.get("on", "")}
+        return ""
+
+
+def find_firm(text: str) -> Firm | None:
+    """Return the one firm whose full, short or English name is exactly `text`, or None."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    matches = list(Firm.objects.filter(Q(name=text) | Q(short_name=text) | Q(name_en__iexact=text))[:2])
+    return matches[0] if len(matches) == 1 else None
+
+
+class FirmChoiceMixin:
+    """Resolve the firm from the autocomplete's hidden id, or from the typed name when there is no id."""
+
+    def clean_firm_choice(self, cleaned) -> Firm | None:
+        firm = cleaned.get("firm")
+        typed = (cleaned.get("firm_q") or "").strip()
+        if firm is None and typed:
+            firm = find_firm(typed)
+            if firm is None:
+                self.add_error(
+                    "firm_q",
+                    _("未找到企业“%(name)s”；请输入企业全称或简称，并从下拉列表中选择。") % {"name": typed},
+                )
+                return None
+        if firm is None:
+            self.add_error("firm_q", _("请选择企业：输入企业名称或简称后从下拉列表中选择。"))
+            return None
+        if firm.status == FirmStatus.EXITED:
+            self.add_error("firm_q", _("企业 %(firm)s 已退出园区，不能分配席位或预留容量。") % {"firm": firm})
+            return None
+        cleaned["firm"] = firm
+        return firm
+
+
+class FloorActionForm(FirmChoiceMixin, forms.Form):
+    """One action on the seats selected on a floor: allocate, release, or set their condition."""
+
+    ALLOCATE, RELEASE = "allocate", "release"
+    OUT_OF_SERVICE, IN_SERVICE = SeatCondition.OUT_OF_SERVICE, SeatCondition.IN_SERVICE
+    ACTIONS = [
+        (ALLOCATE, _("分配给企业")),
+        (RELEASE, _("释放席位")),
+        (OUT_OF_SERVICE, _("标记停用")),
+        (IN_SERVICE, _("恢复启用")),
+    ]
+
+    action = forms.ChoiceField(label=_("操作"), choices=ACTIONS, widget=forms.RadioSelect, initial=ALLOCATE)
+    seats = forms.CharField(label=_("所选席位"), widget=forms.HiddenInput, required=False)
+    on = _date_field(_("查看日期"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "hidden"}))
+    firm = forms.ModelChoiceField(queryset=Firm.objects.all(), required=False, widget=forms.HiddenInput)
+    firm_q = forms.CharField(label=_("企业"), required=False, max_length=200)
+    lease = forms.ModelChoiceField(
+        label=_("租约"), queryset=Lease.objects.filter(status__in=[LeaseStatus.ACTIVE, LeaseStatus.DRAFT]),
+        required=False, empty_label=_("新建租约"),
+    )
+    reservation = forms.ModelChoiceField(
+        label=_("来自容量预留"), queryset=CapacityReservation.objects.none(), required=False,
+        empty_label=_("不使用预留"),
+    )
+    start = _date_field(_("开始日期"), required=False)
+    end = _date_field(_("结束日期（不含）"), required=False)
+    rent_terms = forms.ChoiceField(
+        label=_("租金条款"), choices=RentTerms.choices, initial=RentTerms.FREE_POLICY, required=False
+    )
+    monthly_rate = forms.DecimalField(label=_("每席月租（元）"), min_value=0, max_digits=10, decimal_places=2, initial=0, required=False)
+    release_on = _date_field(_("释放日期"), required=False)
+    note = forms.CharField(label=_("备注"), required=False, max_length=200)
+
+    def __init__(self, *args, floor: Floor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.floor = floor
+        if floor.building.phase_id:
+            # On a zone-D floor the selection can convert one of the phase's reservations into a lease.
+            self.fields["reservation"].queryset = CapacityReservation.objects.filter(
+                phase=floor.building.phase_id, status=ReservationStatus.ACTIVE
+            ).select_related("firm")
+
+    def clean_seats(self) -> list[Seat]:
+        codes = [c.strip() for c in self.cleaned_data["seats"].split(",") if c.strip()]
+        if not codes:
+            raise forms.ValidationError(_("没有选择任何席位；请先在楼层图上点击或框选席位。"))
+        seats = list(Seat.objects.filter(floor=self.floor, code__in=codes).only("id", "code", "condition"))
+        unknown = sorted(set(codes) - {s.code for s in seats})
+        if unknown:
+            raise forms.ValidationError(
+                _("席位 %(codes)s 不在本楼层 %(floor)s；请刷新页面后重新选择。")
+                % {"codes": "、".join(unknown[:12]), "floor": self.floor.code}
+            )
+        return seats
+
+    def clean(self):
+        cleaned = super().clean()
+        action = cleaned.get("action")
+        if action == self.ALLOCATE:
+            self._clean_allocate(cleaned)
+        elif action == self.RELEASE and not cleaned.get("release_on") and "release_on" not in self.errors:
+            self.add_error("release_on", _("请填写释放日期：席位从这一天起空闲。"))
+        return cleaned
+
+    def _clean_allocate(self, cleaned) -> None:
+        reservation = cleaned.get("reservation")
+        if reservation is not None:
+            cleaned["firm"], cleaned["lease"] = reservation.firm, None
+            for name in ("start", "end"):
+                if not cleaned.get(name) and name not in self.errors:
+                    self.add_error(name, _("由预留转为租约须填写开始日期和结束日期。"))
+            return
+        firm = self.clean_firm_choice(cleaned)
+        lease = cleaned.get("lease")
+        if lease is not None and firm is not None and lease.firm_id != firm.pk:
+            self.add_error("lease", _("租约 %(lease)s 不属于 %(firm)s；请选择该企业的租约或新建租约。") % {"lease": lease, "firm": firm})
+        if lease is None:
+            for name in ("start", "end"):
+                if not cleaned.get(name) and name not in self.errors:
+                    self.add_error(name, _("新建租约须填写开始日期和结束日期。"))
+
+
+class ReservationForm(FirmChoiceMixin, forms.Form):
+    """Add a firm's capacity reservation on a zone-D phase."""
+
+    firm = forms.ModelChoiceField(queryset=Firm.objects.all(), required=False, widget=forms.HiddenInput)
+    firm_q = forms.CharField(label=_("企业"), required=False, max_length=200)
+    phase = forms.ModelChoiceField(label=_("分期"), queryset=Phase.objects.select_related("zone"))
+    seats = forms.IntegerField(label=_("预留席位数"), min_value=1)
+    wanted_from = _date_field(_("期望入驻日期"), required=False)
+    note = forms.CharField(label=_("备注"), required=False, max_length=200)
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_firm_choice(cleaned)
+        return cleaned
+
+
+class ReservationChangeForm(forms.Form):
+    """Change an active reservation's seats, wanted date or note."""
+
+    seats = forms.IntegerField(label=_("预留席位数"), min_value=1)
+    wanted_from = _date_field(_("期望入驻日期"), required=False)
+    note = forms.CharField(label=_("备注"), required=False, max_length=200)
+
+
+class ReservationConvertForm(forms.Form):
+    """Convert (part of) a reservation into a lease on free seats of one of its phase's floors."""
+
+    floor = forms.ModelChoiceField(label=_("楼层"), queryset=Floor.objects.select_related("building"))
+    seats = forms.IntegerField(label=_("席位数"), min_value=1)
+    start = _date_field(_("开始日期"))
+    end = _date_field(_("结束日期（不含）"))
+    rent_terms = forms.ChoiceField(label=_("租金条款"), choices=RentTerms.choices, initial=RentTerms.FREE_POLICY)
+    monthly_rate = forms.DecimalField(label=_("每席月租（元）"), min_value=0, max_digits=10, decimal_places=2, initial=0, required=False)
+
+    def __init__(self, *args, reservation: CapacityReservation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reservation = reservation
+        self.fields["floor"].queryset = Floor.objects.filter(building__phase=reservation.phase_id).select_related("building")
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.reservation.status != ReservationStatus.ACTIVE:
+            raise forms.ValidationError(_("只能转换有效的预留。"))
+        return cleaned
+
+
+class SearchForm(forms.Form):
+    """The planner's search box: a seat code or a firm name."""
+
+    q = forms.CharField(label=_("搜索"), max_length=100, required=False)

@@ -1,0 +1,564 @@
+"""Staff screens: park overview, floor seat planner, seat history, search, stacking plan, zone-D board.
+
+Views parse input, call one read from leases.selectors or one write from leases.services,
+and render. Every page runs a fixed number of queries whatever the number of seats.
+"""
+from __future__ import annotations
+
+import datetime
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+from django.views.generic import TemplateView
+
+from parkops.core.access import StaffRequiredMixin, staff_required
+from parkops.firms.choices import FirmStatus
+from parkops.firms.models import Firm
+from parkops.leases import selectors, services
+from parkops.leases.choices import LeaseStatus, RentTerms
+from parkops.leases.models import CapacityReservation, Lease, LeaseSeat
+from parkops.zones.models import Building, Floor, Seat
+
+from .forms import (
+    DayForm,
+    FloorActionForm,
+    ReservationChangeForm,
+    ReservationConvertForm,
+    ReservationForm,
+    SearchForm,
+)
+from .tables import HolderTable, HoldingChangeTable, SeatChangeTable
+
+PALETTE_SIZE = 12  # firm colours f0..f11 in planner.css; a floor with more firms reuses them
+AUTOCOMPLETE_LIMIT = 20
+SEARCH_LIMIT = 50
+
+
+def firm_colours(firm_ids) -> dict[int, int]:
+    """Return a palette index per firm, in the order given (largest holder first gets f0)."""
+    return {firm_id: i % PALETTE_SIZE for i, firm_id in enumerate(firm_ids)}
+
+
+class DayMixin:
+    """Read ?on=YYYY-MM-DD (today by default); a bad date shows a message and falls back to today."""
+
+    def get_day(self) -> datetime.date:
+        if not hasattr(self, "_day"):
+            form = DayForm(self.request.GET if "on" in self.request.GET else None)
+            self._day, self.day_error = form.day(), form.error_text()
+        return self._day
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["on"] = self.get_day()
+        context["day_error"] = self.day_error
+        return context
+
+
+# --- park overview ---------------------------------------------------------------------------
+
+
+class OverviewView(StaffRequiredMixin, DayMixin, TemplateView):
+    """Every zone, declared beside counted seats, with its buildings and floors; zone D by phase."""
+
+    template_name = "planner/overview.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        on = context["on"]
+        buildings = buildings_by_zone(on)
+        phases = defaultdict(list)
+        for cap in selectors.phase_capacity(on):
+            phases[cap.phase.zone_id].append(cap)
+        zones = selectors.zone_occupancy(on)
+        context["zones"] = [
+            {"occ": occ, "buildings": buildings.get(occ.key, []), "phases": phases.get(occ.key, [])} for occ in zones
+        ]
+        context["total"] = selectors.Occupancy(
+            key="all",
+            declared=sum(z.declared or 0 for z in zones),
+            seats=sum(z.seats for z in zones),
+            leased=sum(z.leased for z in zones),
+            out_of_service=sum(z.out_of_service for z in zones),
+        )
+        return context
+
+
+def buildings_by_zone(on: datetime.date) -> dict[int, list[dict]]:
+    """Return each zone's buildings with their floors and each floor's occupancy on a day. Three queries."""
+    per_floor = selectors.occupancy_by("floor", on)
+    buildings: dict[int, dict] = {}
+    for floor in Floor.objects.select_related("building").order_by("building__code", "level"):
+        entry = buildings.setdefault(floor.building_id, {"building": floor.building, "floors": []})
+        entry["floors"].append((floor, per_floor.get(floor.pk, selectors.Occupancy(key=floor.pk))))
+    by_zone = defaultdict(list)
+    for entry in buildings.values():
+        by_zone[entry["building"].zone_id].append(entry)
+    return by_zone
+
+
+# --- floor planner ---------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    """One seat as drawn: the spacers (grid spans) before it, its firm colour, whether it is highlighted."""
+
+    seat: selectors.SeatState
+    gaps: list[int] = field(default_factory=list)
+    colour: int | None = None
+    hl: bool = False
+
+
+def _gaps(pos: int, target: int, cols: int) -> list[int]:
+    """Return spacer spans that move CSS grid auto-placement from cell `pos` to `target`, one per row crossed."""
+    spans = []
+    while pos < target:
+        step = min(target, (pos // cols + 1) * cols) - pos
+        spans.append(step)
+        pos += step
+    return spans
+
+
+def _highlighter(text: str):
+    """Return a test for ?highlight=: comma-separated seat codes, "firm:<id>" tokens and "~part" (code contains)."""
+    codes, firms, parts = set(), set(), []
+    for token in (t.strip() for t in text.split(",")):
+        if token.startswith("firm:") and token[5:].isdigit():
+            firms.add(int(token[5:]))
+        elif token.startswith("~") and len(token) > 1:
+            parts.append(token[1:].upper())
+        elif token:
+            codes.add(token.upper())
+    return lambda s: s.code.upper() in codes or s.firm_id in firms or any(p in s.code.upper() for p in parts)
+
+
+def floor_plan(floor: Floor, on: datetime.date, highlight: str = "") -> dict:
+    """Return what the floor partial draws: cells in grid order, legend, counts, and the leases the tooltips name."""
+    states = selectors.seat_states(floor, on)
+    held = Counter(s.firm_id for s in states if s.firm_id)
+    names = {s.firm_id: s.firm_name for s in states if s.firm_id}
+    colours = firm_colours(firm_id for firm_id, _n in held.most_common())
+    is_highlighted = _highlighter(highlight)
+    cols = max([floor.grid_cols] + [s.col + 1 for s in states])
+    cells, pos = [], 0
+    for s in states:
+        target = s.row * cols + s.col
+        cells.append(
+            Cell(seat=s, gaps=_gaps(pos, target, cols), colour=colours.get(s.firm_id), hl=bool(highlight) and is_highlighted(s))
+        )
+        pos = target + 1
+    leases = {
+        s.lease_id: [s.firm_name, s.lease_number, s.start.isoformat(), s.end.isoformat()] for s in states if s.lease_id
+    }
+    return {
+        "floor": floor,
+        "on": on,
+        "cols": cols,
+        "cells": cells,
+        "legend": [{"firm_id": f, "name": names[f], "seats": n, "colour": colours[f]} for f, n in held.most_common()],
+        "counts": Counter(s.state for s in states),
+        "seat_total": len(states),
+        "leases": {str(k): v for k, v in leases.items()},
+        "highlighted": sum(1 for c in cells if c.hl),
+    }
+
+
+JS_TEXT = {
+    "free": gettext_lazy("空闲"),
+    "leased": gettext_lazy("已分配"),
+    "expiring": gettext_lazy("60天内到期"),
+    "out_of_service": gettext_lazy("停用"),
+    "firm": gettext_lazy("企业"),
+    "lease": gettext_lazy("合同"),
+    "period": gettext_lazy("期间"),
+    "until": gettext_lazy("至"),
+    "excl": gettext_lazy("（不含）"),
+    "history": gettext_lazy("历史记录"),
+    "seat": gettext_lazy("席位"),
+}
+
+
+class FloorView(StaffRequiredMixin, DayMixin, TemplateView):
+    """The seat planner of one floor: the grid as of a day, the selection and the action form."""
+
+    template_name = "planner/floor.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        floor = get_object_or_404(Floor.objects.select_related("building__zone", "building__phase"), pk=self.kwargs["pk"])
+        context.update(floor_plan(floor, context["on"], self.request.GET.get("highlight", "")))
+        context["siblings"] = Floor.objects.filter(building=floor.building_id).order_by("level").only("id", "level", "label")
+        context.setdefault("form", FloorActionForm(floor=floor, initial={"on": context["on"], "start": context["on"]}))
+        context["js_text"] = JS_TEXT
+        return context
+
+
+def _render_page(view_class, request, extra_context, status=422, **kwargs):
+    """Render a page's GET view for a refused POST, with the bound form that explains why."""
+    view = view_class(extra_context=extra_context)
+    view.setup(request, **kwargs)
+    response = view.get(request, **kwargs)
+    response.status_code = status
+    return response
+
+
+def _allocate(data, by) -> str:
+    seats = data["seats"]
+    if data.get("reservation") is not None:
+        lease = services.reservation_convert(
+            reservation=data["reservation"], seats=seats, start=data["start"], end=data["end"],
+            rent_terms=data["rent_terms"] or RentTerms.FREE_POLICY, monthly_rate=data["monthly_rate"] or 0, by=by,
+        )
+    elif data["lease"] is not None:
+        lease = data["lease"]
+        services.seats_allocate(lease=lease, seats=seats, start=data["start"], end=data["end"], by=by)
+    else:
+        lease = services.lease_create(
+            firm=data["firm"], start=data["start"], end=data["end"], rent_terms=data["rent_terms"] or RentTerms.FREE_POLICY,
+            monthly_rate=data["monthly_rate"] or 0, seats=seats, by=by,
+        )
+    return _("已将 %(n)d 个席位分配给 %(firm)s（合同 %(lease)s，%(start)s 至 %(end)s，不含止日）。") % {
+        "n": len(seats), "firm": data["firm"], "lease": lease.number,
+        "start": data["start"] or lease.start, "end": data["end"] or lease.end,
+    }
+
+
+def _release(data, by) -> str:
+    n = services.seats_release_any(seats=data["seats"], on=data["release_on"], by=by)
+    return _("已从 %(on)s 起释放 %(n)d 处席位占用。") % {"on": data["release_on"], "n": n}
+
+
+def _set_condition(data, by) -> str:
+    n = services.seats_set_condition(seats=data["seats"], condition=data["action"], by=by, note=data["note"])
+    return _("已将 %(n)d 个席位设为“%(state)s”。") % {
+        "n": n, "state": dict(FloorActionForm.ACTIONS)[data["action"]],
+    }
+
+
+FLOOR_ACTIONS = {
+    FloorActionForm.ALLOCATE: _allocate,
+    FloorActionForm.RELEASE: _release,
+    FloorActionForm.OUT_OF_SERVICE: _set_condition,
+    FloorActionForm.IN_SERVICE: _set_condition,
+}
+
+
+def _error_list(form) -> list[str]:
+    """Return the form's errors as sentences that name the field."""
+    errors = []
+    for name, field_errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        errors.extend(f"{label}：{e}" if label and name != "seats" else e for e in field_errors)
+    return errors
+
+
+def _run_floor_action(form, user) -> tuple[str, list[str]]:
+    """Validate the form and run its action through the service; return (notice, errors)."""
+    if not form.is_valid():
+        return "", _error_list(form)
+    try:
+        return FLOOR_ACTIONS[form.cleaned_data["action"]](form.cleaned_data, user), []
+    except ValidationError as exc:
+        return "", exc.messages
+
+
+@require_POST
+@staff_required
+def floor_action(request, pk):
+    """Run one action on the selected seats; answer htmx with the redrawn floor (422 and nothing changed on error)."""
+    floor = get_object_or_404(Floor.objects.select_related("building__zone"), pk=pk)
+    form = FloorActionForm(request.POST, floor=floor)
+    notice, errors = _run_floor_action(form, request.user)
+    on = form.cleaned_data.get("on") or timezone.localdate()
+    if request.htmx:
+        context = floor_plan(floor, on)
+        context.update(notice=notice, errors=errors, ok=not errors)
+        return render(request, "planner/_floor_live.html", context, status=422 if errors else 200)
+    if not errors:
+        messages.success(request, notice)
+        return redirect(f"{reverse('planner:floor', args=[floor.pk])}?{urlencode({'on': on.isoformat()})}")
+    for error in errors:
+        messages.error(request, error)
+    request.GET = request.GET.copy()
+    request.GET["on"] = on.isoformat()
+    return _render_page(FloorView, request, {"form": form}, pk=pk)
+
+
+# --- seat history ------------------------------------------------------------------------------
+
+
+class SeatHistoryView(StaffRequiredMixin, TemplateView):
+    """Who held a seat and when, with every recorded change to its holdings and its condition."""
+
+    template_name = "planner/seat_history.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        seat = get_object_or_404(Seat.objects.select_related("floor__building"), pk=self.kwargs["pk"])
+        changes = LeaseSeat.history.filter(seat_id=seat.pk).select_related("lease", "history_user").order_by("-history_date")
+        context.update(
+            seat=seat,
+            holders=HolderTable(selectors.seat_holders(seat)),
+            holding_changes=HoldingChangeTable(changes),
+            seat_changes=SeatChangeTable(seat.history.select_related("history_user").order_by("-history_date")),
+        )
+        return context
+
+
+@require_GET
+@staff_required
+def seat_history_lookup(request):
+    """Redirect a seat code (from the floor grid) to that seat's history page."""
+    seat = get_object_or_404(Seat.objects.only("id"), code=request.GET.get("code", "").strip())
+    return redirect("planner:seat_history", pk=seat.pk)
+
+
+# --- search -------------------------------------------------------------------------------------
+
+
+def _floor_url(floor_id: int, on: datetime.date, highlight: str) -> str:
+    return f"{reverse('planner:floor', args=[floor_id])}?{urlencode({'on': on.isoformat(), 'highlight': highlight})}"
+
+
+class SearchView(StaffRequiredMixin, DayMixin, TemplateView):
+    """Find a seat code or a firm; one hit jumps straight to its floor with the seats highlighted."""
+
+    template_name = "planner/search.html"
+
+    def get(self, request, *args, **kwargs):
+        form = SearchForm({"q": request.GET.get("q", "")})
+        self.q = form.cleaned_data["q"].strip() if form.is_valid() else ""
+        on = self.get_day()
+        if self.q:
+            exact = Seat.objects.filter(code__iexact=self.q).values("code", "floor_id").first()
+            if exact:
+                return redirect(_floor_url(exact["floor_id"], on, exact["code"]))
+        context = self.get_context_data(**kwargs)
+        hits = context["firm_hits"]
+        if len(hits) == 1 and len(hits[0]["floors"]) == 1 and not context["seat_hits"]:
+            return redirect(hits[0]["floors"][0]["url"])
+        return self.render_to_response(context)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["q"] = self.q
+        context["seat_hits"], context["firm_hits"] = ([], []) if not self.q else self._hits(context["on"])
+        return context
+
+    def _hits(self, on):
+        seat_hits = [
+            dict(row, url=_floor_url(row["floor"], on, f"~{self.q}"))
+            for row in Seat.objects.filter(code__icontains=self.q)
+            .values("floor", "floor__building__code", "floor__level")
+            .annotate(n=Count("id"))
+            .order_by("floor__building__code", "floor__level")[:SEARCH_LIMIT]
+        ]
+        firms = list(
+            Firm.objects.filter(Q(name__icontains=self.q) | Q(short_name__icontains=self.q) | Q(name_en__icontains=self.q))
+            .order_by("short_name")[:SEARCH_LIMIT]
+        )
+        floors = defaultdict(list)
+        for row in (
+            LeaseSeat.objects.on(on)
+            .filter(lease__firm__in=firms)
+            .values("lease__firm", "seat__floor", "seat__floor__building__code", "seat__floor__level")
+            .annotate(n=Count("seat", distinct=True))
+            .order_by("seat__floor__building__code", "seat__floor__level")
+        ):
+            row["url"] = _floor_url(row["seat__floor"], on, f"firm:{row['lease__firm']}")
+            floors[row["lease__firm"]].append(row)
+        return seat_hits, [{"firm": f, "floors": floors.get(f.pk, [])} for f in firms]
+
+
+# --- stacking plan ------------------------------------------------------------------------------
+
+
+class BuildingStackView(StaffRequiredMixin, DayMixin, TemplateView):
+    """One bar per floor, split into blocks per firm by seat count, with free and out-of-service space."""
+
+    template_name = "planner/building_stack.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        building = get_object_or_404(Building.objects.select_related("zone", "phase"), pk=self.kwargs["pk"])
+        stack = selectors.building_stack(building, context["on"])
+        totals = Counter()
+        names = {}
+        for level in stack:
+            for firm_id, name, n in level.firms:
+                totals[firm_id] += n
+                names[firm_id] = name
+        colours = firm_colours(f for f, _n in totals.most_common())
+        context.update(
+            building=building,
+            levels=[{"stack": s, "blocks": [(f, name, n, colours[f]) for f, name, n in s.firms]} for s in stack],
+            legend=[{"name": names[f], "seats": n, "colour": colours[f]} for f, n in totals.most_common()],
+            widest=max([s.occupancy.seats for s in stack] + [1]),
+        )
+        return context
+
+
+# --- zone-D capacity board ----------------------------------------------------------------------
+
+
+class ZoneDView(StaffRequiredMixin, DayMixin, TemplateView):
+    """Each zone-D phase: planned capacity, reservations, seats laid out and leased; add, change, cancel, convert."""
+
+    template_name = "planner/zone_d.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        reservations = defaultdict(list)
+        for r in CapacityReservation.objects.select_related("firm", "lease").order_by("phase", "status", "-seats"):
+            reservations[r.phase_id].append(r)
+        floors = defaultdict(list)
+        for f in Floor.objects.filter(building__phase__isnull=False).select_related("building").order_by("building__code", "level"):
+            floors[f.building.phase_id].append(f)
+        context["phases"] = [
+            {
+                "cap": cap,
+                "open": max(cap.planned - cap.committed, 0),
+                "reservations": reservations.get(cap.phase.pk, []),
+                "floors": floors.get(cap.phase.pk, []),
+            }
+            for cap in selectors.phase_capacity(context["on"])
+        ]
+        context["rent_terms"] = RentTerms.choices
+        context.setdefault("add_form", ReservationForm(initial={"wanted_from": None}))
+        return context
+
+
+def _board(on=None) -> str:
+    url = reverse("planner:zone_d")
+    return f"{url}?{urlencode({'on': on.isoformat()})}" if on else url
+
+
+@require_POST
+@staff_required
+def reservation_add(request):
+    """Reserve capacity in a phase for a firm (services.reservation_create)."""
+    form = ReservationForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            r = services.reservation_create(
+                firm=d["firm"], phase=d["phase"], seats=d["seats"], wanted_from=d["wanted_from"], note=d["note"], by=request.user
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("已为 %(firm)s 在 %(phase)s 预留 %(n)d 席。") % {"firm": r.firm, "phase": r.phase, "n": r.seats})
+            return redirect(_board(), permanent=False)
+    return _render_page(ZoneDView, request, {"add_form": form})
+
+
+def _report(request, form, exc=None):
+    """Turn form or service errors into one error message each."""
+    for message in exc.messages if exc else _error_list(form):
+        messages.error(request, message)
+
+
+@require_POST
+@staff_required
+def reservation_change(request, pk):
+    """Change an active reservation's seats, wanted date or note (services.reservation_change)."""
+    reservation = get_object_or_404(CapacityReservation.objects.select_related("firm"), pk=pk)
+    form = ReservationChangeForm(request.POST)
+    if not form.is_valid():
+        _report(request, form)
+        return redirect(_board())
+    try:
+        services.reservation_change(reservation=reservation, by=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        _report(request, form, exc)
+    else:
+        messages.success(request, _("已修改 %(firm)s 的预留。") % {"firm": reservation.firm})
+    return redirect(_board())
+
+
+@require_POST
+@staff_required
+def reservation_cancel(request, pk):
+    """Cancel an active reservation (services.reservation_cancel)."""
+    reservation = get_object_or_404(CapacityReservation.objects.select_related("firm"), pk=pk)
+    try:
+        services.reservation_cancel(reservation=reservation, by=request.user)
+    except ValidationError as exc:
+        _report(request, None, exc)
+    else:
+        messages.success(request, _("已取消 %(firm)s 的预留。") % {"firm": reservation.firm})
+    return redirect(_board())
+
+
+@require_POST
+@staff_required
+def reservation_convert(request, pk):
+    """Convert a reservation into a lease on the first free seats of a phase floor (services.reservation_convert)."""
+    reservation = get_object_or_404(CapacityReservation.objects.select_related("firm", "phase"), pk=pk)
+    form = ReservationConvertForm(request.POST, reservation=reservation)
+    if not form.is_valid():
+        _report(request, form)
+        return redirect(_board())
+    d = form.cleaned_data
+    seats = selectors.free_seats(Q(floor=d["floor"]), d["start"], d["end"], limit=d["seats"])
+    try:
+        if len(seats) < d["seats"]:
+            raise ValidationError(
+                _("楼层 %(floor)s 在 %(start)s 至 %(end)s 只有 %(free)d 个空闲席位，不足 %(n)d 个；请减少席位数或换一个楼层。")
+                % {"floor": d["floor"].code, "start": d["start"], "end": d["end"], "free": len(seats), "n": d["seats"]}
+            )
+        lease = services.reservation_convert(
+            reservation=reservation, seats=seats, start=d["start"], end=d["end"], rent_terms=d["rent_terms"],
+            monthly_rate=d["monthly_rate"] or 0, by=request.user,
+        )
+    except ValidationError as exc:
+        _report(request, form, exc)
+    else:
+        messages.success(
+            request,
+            _("已将 %(firm)s 的 %(n)d 席预留转为租约 %(lease)s（%(floor)s）。")
+            % {"firm": reservation.firm, "n": len(seats), "lease": lease.number, "floor": d["floor"].code},
+        )
+    return redirect(_board())
+
+
+# --- firm autocomplete and a firm's leases ------------------------------------------------------
+
+
+@require_GET
+@staff_required
+def firm_autocomplete(request):
+    """Return firms whose full, short or English name contains ?q= (HTML options; JSON with ?format=json)."""
+    q = request.GET.get("q", "").strip()
+    firms = Firm.objects.exclude(status=FirmStatus.EXITED).order_by("short_name")
+    if q:
+        firms = firms.filter(Q(name__icontains=q) | Q(short_name__icontains=q) | Q(name_en__icontains=q))
+    firms = list(firms.only("id", "name", "short_name")[:AUTOCOMPLETE_LIMIT])
+    if request.GET.get("format") == "json":
+        return JsonResponse({"results": [{"id": f.pk, "name": f.name, "short_name": f.short_name} for f in firms]})
+    template = "planner/_firm_datalist.html" if request.GET.get("as") == "datalist" else "planner/_firm_options.html"
+    return render(request, template, {"firms": firms, "q": q})
+
+
+@require_GET
+@staff_required
+def firm_leases(request):
+    """Return <option>s of a firm's active and draft leases, for allocating under an existing lease."""
+    firm_id = request.GET.get("firm", "")
+    leases = Lease.objects.none()
+    if firm_id.isdigit():
+        leases = Lease.objects.filter(firm_id=int(firm_id), status__in=[LeaseStatus.ACTIVE, LeaseStatus.DRAFT]).order_by("-start")
+    return render(request, "planner/_lease_options.html", {"leases": leases})

@@ -1,0 +1,37 @@
+"""Fixtures of the planner tests: a tenant login, an htmx client, a zone-D phase with a floor."""
+import importlib
+
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture
+def tenant(firm):
+    return factories.tenant_user(firm, "pingan-user")
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def phase(db):
+    """Zone D phase 1 (capacity 100) with one building and a floor of 30 seats."""
+    zone = factories.ZoneFactory(code="D", name="D区", declared_seats=0)
+    phase = factories.PhaseFactory(zone=zone, number=1, planned_capacity=100)
+    building = factories.BuildingFactory(zone=zone, phase=phase, code="D-1")
+    phase.floor = factories.make_floor(30, building=building, level=2, cols=10)
+    return phase
+
+
+@pytest.fixture
+def role_groups(transactional_db):
+    """Recreate the role groups for a transactional test: the flush after an earlier one drops the
+    rows the data migration made (serialized_rollback would clash with the content types that
+    post_migrate recreates after that flush)."""
+    from django.apps import apps
+
+    importlib.import_module("parkops.core.migrations.0001_groups").create_groups(apps, None)
