@@ -329,6 +329,25 @@ def free_seats(seat_filter: Q, start: datetime.date, end: datetime.date, *, limi
     )
 
 
+def holding_conflicts(rows, *, exclude_ids=()) -> list[LeaseSeat]:
+    """Return the existing holdings that overlap any of `rows` ((seat_id, start, end) tuples). One query.
+
+    A read-only check for forms (admin inline, imports) before they call the services,
+    which check again under lock.
+    """
+    condition = Q()
+    for seat_id, start, end in rows:
+        condition |= Q(seat_id=seat_id, start__lt=end, end__gt=start)
+    if not condition:
+        return []
+    return list(
+        LeaseSeat.objects.filter(condition)
+        .exclude(pk__in=list(exclude_ids))
+        .select_related("seat", "lease__firm")
+        .order_by("seat__code", "start")
+    )
+
+
 # --- tenant-safe reads (portal) and floors with free seats (seat request approval) ---------------
 
 

@@ -678,3 +678,83 @@ def headcount_report_submit(
     report.full_clean(validate_unique=False)
     _history_user(report, by).save()
     return report
+
+
+# --- edits made in the admin's change forms ------------------------------------------------------
+
+
+@allocation_write
+def lease_update(
+    *,
+    lease: Lease,
+    number: str | None = None,
+    rent_terms: str | None = None,
+    monthly_rate: Decimal | int | None = None,
+    policy_basis: str | None = None,
+    note: str | None = None,
+    status: str | None = None,
+    by=None,
+) -> Lease:
+    """Change a lease's contract details (number, rent terms, rate, policy basis, note; draft -> active).
+
+    Dates and seats are not changed here: lease_renew, lease_terminate and the seats_* services do that.
+    """
+    lease = _lock_lease(lease)
+    for name, value in (
+        ("number", number), ("rent_terms", rent_terms), ("monthly_rate", monthly_rate),
+        ("policy_basis", policy_basis), ("note", note),
+    ):
+        if value is not None:
+            setattr(lease, name, value.strip() if isinstance(value, str) else value)
+    if status is not None and status != lease.status:
+        if (lease.status, status) != (LeaseStatus.DRAFT, LeaseStatus.ACTIVE):
+            raise ValidationError(
+                {"status": _("租约状态只能由草稿改为生效；终止请用“终止租约”，续期请用“续签租约”。")}
+            )
+        lease.status = status
+    if lease.rent_terms == RentTerms.FREE_POLICY and Decimal(lease.monthly_rate or 0) != 0:
+        raise ValidationError({"monthly_rate": _("政策免租的租约月租应为 0；如需收费请改为补贴或市场租金。")})
+    lease.full_clean()
+    _history_user(lease, by).save()
+    return lease
+
+
+@allocation_write
+def lease_seat_change(
+    *, holding: LeaseSeat, start: datetime.date, end: datetime.date, by=None, reveal_holders: bool = True
+) -> LeaseSeat:
+    """Move one holding's dates to [start, end), inside its lease's period and clear of other holdings of the seat."""
+    holding = LeaseSeat.objects.select_for_update().get(pk=holding.pk)
+    lease = _lock_lease(holding.lease)
+    _check_range(start, end)
+    if lease.status not in (LeaseStatus.DRAFT, LeaseStatus.ACTIVE):
+        raise ValidationError(
+            _("租约 %(lease)s 状态为“%(status)s”，不能再调整席位；请新建或续签租约。")
+            % {"lease": lease.number, "status": lease.get_status_display()}
+        )
+    if start < lease.start or end > lease.end:
+        raise ValidationError(
+            {"end": _("分配期间 %(range)s 超出租约 %(lease)s 的期限 %(lease_range)s；请缩短分配期间或先续签租约。")
+             % {"range": _fmt_range(start, end), "lease": lease.number, "lease_range": _fmt_range(lease.start, lease.end)}}
+        )
+    _lock_seats([holding.seat_id])
+    conflicts = list(
+        LeaseSeat.objects.filter(seat_id=holding.seat_id)
+        .overlapping(start, end)
+        .exclude(pk=holding.pk)
+        .select_related("seat", "lease__firm")
+    )
+    if conflicts:
+        raise _conflict_error(conflicts, reveal_holders=reveal_holders)
+    holding.start, holding.end = start, end
+    holding.full_clean(validate_constraints=False)
+    _history_user(holding, by).save()
+    return holding
+
+
+@allocation_write
+def lease_seat_remove(*, holding: LeaseSeat, by=None) -> None:
+    """Remove one holding entered by mistake; history keeps the row. To end a holding early use seats_release."""
+    holding = LeaseSeat.objects.select_for_update().get(pk=holding.pk)
+    _lock_lease(holding.lease)
+    _history_user(holding, by).delete()

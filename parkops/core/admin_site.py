@@ -1,0 +1,52 @@
+"""The park's admin site: Chinese header, apps in the park's order, no entry for tenant users.
+
+Installed through ParkAdminConfig (settings.INSTALLED_APPS) so that ``admin.site``
+everywhere is a ParkAdminSite and every app's admin.py registers on it.
+"""
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.utils.translation import gettext_lazy as _
+
+# Apps and their models in the order the park thinks of them: supply, tenants, allocation.
+APP_ORDER = ["zones", "firms", "leases", "auth"]
+MODEL_ORDER = {
+    "zones": ["Zone", "Phase", "Building", "Floor", "Seat"],
+    "firms": ["BusinessLine", "Firm", "FirmMember"],
+    "leases": ["Lease", "LeaseSeat", "CapacityReservation", "SeatRequest", "HeadcountReport"],
+}
+
+
+def _position(order: list, key) -> tuple:
+    return (order.index(key), "") if key in order else (len(order), str(key))
+
+
+class ParkAdminSite(admin.AdminSite):
+    """Django admin for the commerce bureau (商务局管理后台)."""
+
+    site_header = _("内江服务外包产业园 · 商务局管理后台")
+    site_title = _("内江服务外包产业园 · 商务局管理后台")
+    index_title = _("园区管理")
+    # The changelists carry many counted columns; the app sidebar would squeeze them.
+    enable_nav_sidebar = False
+
+    def has_permission(self, request):
+        """Let in active staff accounts that are park staff or bureau admins; never a tenant user."""
+        from .access import is_park_staff  # imported late: this module is loaded while apps load
+
+        user = request.user
+        return bool(user.is_active and user.is_staff and is_park_staff(user))
+
+    def get_app_list(self, request, app_label=None):
+        """Return the apps in the park's order (zones, firms, leases), models in the park's order."""
+        apps = super().get_app_list(request, app_label)
+        apps.sort(key=lambda app: _position(APP_ORDER, app["app_label"]))
+        for app in apps:
+            order = MODEL_ORDER.get(app["app_label"], [])
+            app["models"].sort(key=lambda m: _position(order, m["object_name"]))
+        return apps
+
+
+class ParkAdminConfig(AdminConfig):
+    """django.contrib.admin with ParkAdminSite as the default site."""
+
+    default_site = "parkops.core.admin_site.ParkAdminSite"
