@@ -1,5 +1,9 @@
 """URLs of the firms app's list and detail pages."""
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "firms"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", views.FirmListView.as_view(), name="firm_list"),
+]

@@ -1,12 +1,77 @@
 """filtersets of the leases app."""
+import datetime
+
 import django_filters
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parkops.firms.models import Firm
-from parkops.zones.models import Zone
+from parkops.firms.models import BusinessLine, Firm
+from parkops.zones.models import Building, Floor, Zone
 
-from .choices import SeatRequestStatus
-from .models import SeatRequest
+from .choices import LeaseStatus, RentTerms, SeatRequestStatus
+from .models import HeadcountReport, Lease, LeaseSeat, SeatRequest
+
+# --- lease and headcount lists (reports) -------------------------------------------------------
+
+
+class LeaseFilterSet(django_filters.FilterSet):
+    """Filters staff use on the lease list: firm, business line, place, status, terms, dates, expiring soon."""
+
+    number = django_filters.CharFilter(lookup_expr="icontains", label=_("合同编号"))
+    firm = django_filters.ModelChoiceFilter(queryset=Firm.objects.all(), label=_("企业"))
+    business_line = django_filters.ModelChoiceFilter(
+        field_name="firm__business_lines", queryset=BusinessLine.objects.all(), label=_("业态")
+    )
+    zone = django_filters.ModelChoiceFilter(queryset=Zone.objects.all(), method="filter_place", label=_("区域"))
+    building = django_filters.ModelChoiceFilter(queryset=Building.objects.all(), method="filter_place", label=_("楼栋"))
+    floor = django_filters.ModelChoiceFilter(
+        queryset=Floor.objects.select_related("building"), method="filter_place", label=_("楼层")
+    )
+    status = django_filters.ChoiceFilter(choices=LeaseStatus.choices, label=_("状态"))
+    rent_terms = django_filters.ChoiceFilter(choices=RentTerms.choices, label=_("租金条款"))
+    start_from = django_filters.DateFilter(field_name="start", lookup_expr="gte", label=_("起租日起"))
+    start_to = django_filters.DateFilter(field_name="start", lookup_expr="lte", label=_("起租日止"))
+    end_from = django_filters.DateFilter(field_name="end", lookup_expr="gte", label=_("止租日起"))
+    end_to = django_filters.DateFilter(field_name="end", lookup_expr="lte", label=_("止租日止"))
+    expiring_within = django_filters.NumberFilter(
+        method="filter_expiring", label=_("N 天内到期"), min_value=1, max_value=3650
+    )
+
+    class Meta:
+        model = Lease
+        fields = ()
+
+    PLACE = {"zone": "seat__floor__building__zone", "building": "seat__floor__building", "floor": "seat__floor"}
+
+    def filter_place(self, queryset, name, value):
+        """Keep leases that ever held a seat in the zone, building or floor."""
+        return queryset.filter(pk__in=LeaseSeat.objects.filter(**{self.PLACE[name]: value}).values("lease"))
+
+    def filter_expiring(self, queryset, name, value):
+        """Keep active leases whose last day falls within the next N days (end is exclusive)."""
+        today = timezone.localdate()
+        return queryset.filter(
+            status=LeaseStatus.ACTIVE, end__gt=today, end__lte=today + datetime.timedelta(days=int(value))
+        )
+
+
+class HeadcountFilterSet(django_filters.FilterSet):
+    """Filters on headcount reports: firm, business line, month range."""
+
+    firm = django_filters.ModelChoiceFilter(queryset=Firm.objects.all(), label=_("企业"))
+    business_line = django_filters.ModelChoiceFilter(
+        field_name="firm__business_lines", queryset=BusinessLine.objects.all(), label=_("业态")
+    )
+    month_from = django_filters.DateFilter(field_name="month", lookup_expr="gte", label=_("月份起"))
+    month_to = django_filters.DateFilter(field_name="month", lookup_expr="lte", label=_("月份止"))
+
+    class Meta:
+        model = HeadcountReport
+        fields = ()
+
+
+# --- end of lease and headcount lists ---------------------------------------------------------
+
 
 # --- seat requests (staff queue) -----------------------------------------------------------------
 

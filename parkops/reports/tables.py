@@ -1,0 +1,98 @@
+"""Tables of the report pages, over the selectors' figures (lists, sorted in Python; no pagination)."""
+import django_tables2 as tables
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+NUM = {"td": {"class": "num"}, "th": {"class": "num"}}
+
+
+class ReportTable(tables.Table):
+    class Meta:
+        template_name = "django_tables2/table.html"
+        attrs = {"class": "data"}
+
+
+class OccupancyTable(ReportTable):
+    """Counted seats of a zone, building or floor on a day, beside the declared figure where there is one."""
+
+    class Meta(ReportTable.Meta):
+        pass
+
+    label = tables.Column(verbose_name=_("名称"))
+    declared = tables.Column(verbose_name=_("规划席位（公布数）"), attrs=NUM, default="—")
+    seats = tables.Column(verbose_name=_("实有席位"), attrs=NUM)
+    leased = tables.Column(verbose_name=_("已租"), attrs=NUM)
+    free = tables.Column(verbose_name=_("空闲"), attrs=NUM)
+    out_of_service = tables.Column(verbose_name=_("停用"), attrs=NUM)
+    rate_pct = tables.Column(verbose_name=_("出租率 %"), attrs=NUM)
+
+
+class FirmOccupancyTable(ReportTable):
+    """A firm's leased seats against its latest headcount, flagged over-dense (>100%) or under-used (<60%)."""
+
+    class Meta(ReportTable.Meta):
+        pass
+
+    firm = tables.Column(accessor="firm__short_name", verbose_name=_("企业"))
+    leased = tables.Column(verbose_name=_("在租席位"), attrs=NUM)
+    headcount = tables.Column(verbose_name=_("最近在岗人数"), attrs=NUM, default="—")
+    headcount_month = tables.DateColumn(format="Y-m", verbose_name=_("填报月份"), default="—")
+    utilisation_pct = tables.Column(verbose_name=_("人均使用率 %"), attrs=NUM, default="—")
+    flag = tables.Column(accessor="utilisation", verbose_name=_("提示"), orderable=False, default="")
+
+    def render_flag(self, record):
+        return format_html('<span class="{}">{}</span>', *self._flag(record)) if self._flag(record)[1] else ""
+
+    def value_flag(self, record):
+        return self._flag(record)[1]
+
+    @staticmethod
+    def _flag(record):
+        if record.over_density:
+            return "flag-bad", _("超密度（>100%）")
+        if record.under_use:
+            return "flag-warn", _("使用不足（<60%）")
+        return "", ""
+
+
+class LineOccupancyTable(ReportTable):
+    """Seats and headcount of a business line's firms (a firm with several lines counts in each)."""
+
+    class Meta(ReportTable.Meta):
+        pass
+
+    label = tables.Column(accessor="line__name", verbose_name=_("业态"))
+    firms = tables.Column(verbose_name=_("企业数"), attrs=NUM)
+    leased = tables.Column(verbose_name=_("在租席位"), attrs=NUM)
+    headcount = tables.Column(verbose_name=_("最近在岗人数"), attrs=NUM)
+    utilisation_pct = tables.Column(verbose_name=_("人均使用率 %"), attrs=NUM, default="—")
+
+
+class ExpiryTable(ReportTable):
+    """Per firm: leases and seats whose last day is within 30 / 60 / 90 days, and seats freed (not followed)."""
+
+    class Meta(ReportTable.Meta):
+        pass
+
+    firm = tables.Column(accessor="firm__short_name", verbose_name=_("企业"))
+    leases_30 = tables.Column(accessor="leases__30", verbose_name=_("30天内到期租约"), attrs=NUM)
+    leases_60 = tables.Column(accessor="leases__60", verbose_name=_("60天内到期租约"), attrs=NUM)
+    leases_90 = tables.Column(accessor="leases__90", verbose_name=_("90天内到期租约"), attrs=NUM)
+    seats_30 = tables.Column(accessor="seats__30", verbose_name=_("30天内到期席位"), attrs=NUM)
+    seats_60 = tables.Column(accessor="seats__60", verbose_name=_("60天内到期席位"), attrs=NUM)
+    seats_90 = tables.Column(accessor="seats__90", verbose_name=_("90天内到期席位"), attrs=NUM)
+    freed_90 = tables.Column(accessor="seats_freed__90", verbose_name=_("90天内将空出席位"), attrs=NUM)
+
+
+class ExpiringLeaseTable(ReportTable):
+    """Active leases whose last day is within 90 days, soonest first."""
+
+    class Meta(ReportTable.Meta):
+        pass
+
+    number = tables.Column(verbose_name=_("合同编号"))
+    firm = tables.Column(accessor="firm__short_name", verbose_name=_("企业"))
+    start = tables.DateColumn(verbose_name=_("起租日"))
+    last_day = tables.DateColumn(accessor="last_day", order_by="end", verbose_name=_("最后租用日"))
+    seats_on = tables.Column(verbose_name=_("席位"), attrs=NUM)
+    rent_terms = tables.Column(verbose_name=_("租金条款"))
