@@ -36,7 +36,8 @@ def test_queue_lists_and_filters_requests(client, staff, open_request, other_fir
 def test_queue_export_neutralises_formulae(client, staff, open_request):
     client.force_login(staff)
     response = client.get(reverse("leases:seat_request_list"), {"_export": "csv"})
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert any(cell.startswith("'=cmd") for row in rows for cell in row)
     assert not any(cell.startswith("=") for row in rows for cell in row)
 

@@ -16,6 +16,11 @@ from tests import factories
 from .conftest import build_world, other_firm_secrets
 
 
+def body(response) -> bytes:
+    """Return a response's bytes, streamed (CSV exports) or not."""
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
 def login(client, user):
     client.force_login(user)
     return client
@@ -299,7 +304,7 @@ def test_members_page_lists_own_firm_users_for_admin_only(client, world):
 def test_export_seats_csv_has_only_own_seats(client, world):
     response = login(client, world.viewer).get(reverse("portal:export_seats") + "?format=csv")
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
+    rows = list(csv.reader(io.StringIO(body(response).decode("utf-8-sig"))))
     assert rows[0][0] == "席位编号"
     assert sorted(r[0] for r in rows[1:]) == sorted(s.code for s in world.seats[:10])
     assert {r[7] for r in rows[1:]} == {"NJ-OWN-001"}
@@ -307,10 +312,10 @@ def test_export_seats_csv_has_only_own_seats(client, world):
 
 def test_export_leases_neutralises_formulae_in_csv_and_xlsx(client, world):
     login(client, world.admin)
-    text = client.get(reverse("portal:export_leases") + "?format=csv").content.decode("utf-8")
+    text = body(client.get(reverse("portal:export_leases") + "?format=csv")).decode("utf-8-sig")
     assert "'=HYPERLINK" in text and "NJ-OTHER-777" not in text
     response = client.get(reverse("portal:export_leases") + "?format=xlsx")
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(body(response))).active
     values = [cell.value for row in sheet.iter_rows() for cell in row]
     assert "'=HYPERLINK(\"http://evil.example\",\"x\")" in values
     assert not any(isinstance(v, str) and v.startswith("=") for v in values)
