@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 APPS := core zones firms leases planner portal reports
 
-.PHONY: venv demo test serve messages bench clean
+.PHONY: venv demo test serve load messages bench clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,19 @@ demo: venv
 
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Production: DATABASE_URL, SECRET_KEY and ALLOWED_HOSTS come from the environment (DEBUG off).
+# Listens on 127.0.0.1:8000 for the TLS-terminating proxy in front (see the deployment notes).
+GUNICORN_ARGS ?= -w 2 -b 127.0.0.1:8000 --timeout 60 --graceful-timeout 20 --access-logfile -
+serve: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v 0
+	$(VENV)/bin/gunicorn parkops.wsgi $(GUNICORN_ARGS)
+
+# Load and fault test against a throwaway PostgreSQL database parkops_load (tests/load/run_load.py).
+# It restarts the local PostgreSQL cluster once; LOAD_ARGS="--faults worker" skips that.
+load: venv
+	$(PY) tests/load/run_load.py $(LOAD_ARGS)
 
 # Extract translatable strings per app (templates/<app> is linked in), then compile.
 messages: venv

@@ -5,7 +5,19 @@ SECRET_KEY     required when DEBUG is off (outside the test suite)
 DEBUG          "1"/"true" turns debug on; off by default
 ALLOWED_HOSTS  comma separated
 CSRF_TRUSTED_ORIGINS  comma separated, with scheme
+
+Production switches (defaults are the safe ones whenever DEBUG is off):
+SECURE_SSL_REDIRECT   "0" behind a TLS-terminating proxy that already redirects to https
+SECURE_PROXY_SSL_HEADER  set to "1" when a trusted proxy sends X-Forwarded-Proto
+SECURE_HSTS_SECONDS   default one year (31536000); "0" turns HSTS off
+SECURE_COOKIES        "0" only for a plain-http trial on 127.0.0.1 (cookies then travel unencrypted)
+SESSION_COOKIE_AGE    seconds a login lasts, default 8 hours (one working day)
+TRUSTED_PROXY_COUNT   proxies in front of gunicorn; the login lockout then counts failures per
+                      client address from X-Forwarded-For instead of per proxy address
+AXES_FAILURE_LIMIT    failed logins before a lockout (default 5), per user name and per address
+AXES_COOLOFF_MINUTES  how long a lockout lasts (default 15)
 """
+import datetime
 import os
 import sys
 from pathlib import Path
@@ -43,6 +55,11 @@ if not SECRET_KEY:
         )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if (DEBUG or TESTING) else "")
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS is not set. Set it to the host names the site answers to, comma separated "
+        "(for example: export ALLOWED_HOSTS=seats.example.gov.cn), or set DEBUG=1 for a local demo."
+    )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -59,6 +76,7 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "import_export",
+    "axes",
     "parkops.core",
     "parkops.zones",
     "parkops.firms",
@@ -80,6 +98,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Turns a database outage in a view into a clean 503 page (parkops/core/middleware.py).
+    "parkops.core.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during the login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "parkops.urls"
@@ -115,6 +137,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
+# Login protection (django-axes): the lockout backend comes first so a locked-out user or address
+# never reaches the password check. Failures are counted per user name and, separately, per
+# client address; either reaching the limit locks out until the cool-off has passed.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# Keep one row per failed login (with whether it hit a lockout) for the bureau admins' audit.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "parkops.core.auth.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "parkops.core.auth.client_ip"
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -145,6 +184,30 @@ STORAGES = {
         )
     },
 }
+
+# Sessions live in the database (no state in the app processes), last one working day and end
+# with the browser. Changing a password ends the user's other sessions: Django checks each
+# session's password hash on every request, and the change views keep only the current one.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# HTTPS and cookies. Off in DEBUG (runserver speaks plain http); on by default otherwise.
+_PRODUCTION = not (DEBUG or TESTING)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _PRODUCTION)
+# A load balancer probes /healthz over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if _PRODUCTION else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+# The preload flag only permits the domain's owner to submit it to the browsers' list.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", _PRODUCTION)
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -4,11 +4,24 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from parkops.core import views as core_views
+from parkops.core.health import healthz
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Changing the password keeps this session and ends every other one (update_session_auth_hash).
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(template_name="core/password_change_form.html"),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(template_name="core/password_change_done.html"),
+        name="password_change_done",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("zones/", include("parkops.zones.urls")),

@@ -1,0 +1,32 @@
+"""Login protection hooks for django-axes: the client address behind proxies, and the lockout page.
+
+Settings: AXES_CLIENT_IP_CALLABLE and AXES_LOCKOUT_CALLABLE point here.
+"""
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.shortcuts import render
+
+
+def client_ip(request) -> str | None:
+    """Return the address failures are counted against.
+
+    Behind TRUSTED_PROXY_COUNT proxies the client is the entry that many places from the right of
+    X-Forwarded-For (entries further left are written by the client and cannot be trusted).
+    Without proxies it is the socket's peer. Counting per proxy address would lock out everyone
+    behind the proxy after a few typos.
+    """
+    count = settings.TRUSTED_PROXY_COUNT
+    if count:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+        if len(hops) >= count:
+            return hops[-count]
+    return request.META.get("REMOTE_ADDR")
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """Render the login page again with a lockout notice, as 429 Too Many Requests."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    form = AuthenticationForm(request, initial={"username": username})
+    context = {"form": form, "locked_out": True, "cooloff_minutes": minutes, "failure_limit": settings.AXES_FAILURE_LIMIT}
+    return render(request, "registration/login.html", context, status=429)
