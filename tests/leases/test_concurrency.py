@@ -16,7 +16,7 @@ ROUNDS = 20
 
 
 @pytest.mark.django_db(transaction=True)
-def test_32_threads_allocating_one_seat_leave_exactly_one_holding(postgres_only):
+def test_32_threads_allocating_one_seat_leave_exactly_one_holding(postgres_only, capsys):
     floor = make_floor(ROUNDS, level=1)
     seats = list(Seat.objects.filter(floor=floor).order_by("code"))
     leases = [make_lease(FirmFactory(), start=dt.date(2026, 1, 1), end=dt.date(2028, 1, 1)) for _ in range(THREADS)]
@@ -58,9 +58,10 @@ def test_32_threads_allocating_one_seat_leave_exactly_one_holding(postgres_only)
         totals["winners"] += outcomes.count("won")
         totals["conflicts"] += outcomes.count("conflict")
 
-    print(
-        f"\nconcurrency: {ROUNDS} rounds x {THREADS} threads: winners per round 1 "
-        f"(total {totals['winners']}), clean conflicts {totals['conflicts']}, "
-        f"deadlocks retried {services.stats['deadlocks_retried']}, other errors 0"
-    )
+    with capsys.disabled():
+        print(
+            f"\nconcurrency: {ROUNDS} rounds x {THREADS} threads: winners per round 1 "
+            f"(total {totals['winners']}), clean conflicts {totals['conflicts']}, "
+            f"deadlocks retried {services.stats['deadlocks_retried']}, other errors 0"
+        )
     assert LeaseSeat.objects.count() == ROUNDS
