@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from html import escape  # the stdlib one: same output as Django's, without its lazy-string wrapper per call
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -17,7 +18,6 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
