@@ -89,9 +89,13 @@ def _prefix_q(q: Q, prefix: str) -> Q:
     return clone
 
 
-def zone_occupancy(on: datetime.date) -> list[Occupancy]:
-    """Return every zone's declared planned seats beside counted, leased, free and out-of-service seats. Three queries."""
-    counted = occupancy_by("floor__building__zone", on)
+def zone_occupancy(on: datetime.date, *, counted: dict[int, Occupancy] | None = None) -> list[Occupancy]:
+    """Return every zone's declared planned seats beside counted, leased, free and out-of-service seats.
+
+    Three queries; one when `counted` (zone id -> seats, e.g. add_up over per-floor rows) is given.
+    """
+    if counted is None:
+        counted = occupancy_by("floor__building__zone", on)
     rows = []
     for zone in Zone.objects.all():
         occ = counted.get(zone.pk, Occupancy(key=zone.pk))
@@ -252,8 +256,26 @@ class PhaseCapacity:
         return not self.over_reserved and self.committed >= 0.9 * self.planned
 
 
-def phase_capacity(on: datetime.date) -> list[PhaseCapacity]:
-    """Return every phase's capacity figures on a day. Three queries."""
+def add_up(parts, key) -> dict[object, Occupancy]:
+    """Return Occupancy totals per key(part) for (part, Occupancy) pairs; parts whose key is None are skipped.
+
+    Lets a page count seats once per floor and derive zone, building or phase totals in Python
+    instead of scanning the park again for each level.
+    """
+    totals: dict[object, Occupancy] = {}
+    for part, occ in parts:
+        k = key(part)
+        if k is None:
+            continue
+        total = totals.setdefault(k, Occupancy(key=k))
+        total.seats += occ.seats
+        total.leased += occ.leased
+        total.out_of_service += occ.out_of_service
+    return totals
+
+
+def phase_capacity(on: datetime.date, *, counted: dict[int, Occupancy] | None = None) -> list[PhaseCapacity]:
+    """Return every phase's capacity figures on a day. Three queries, one when `counted` (phase id -> seats) is given."""
     active = Q(reservations__status=ReservationStatus.ACTIVE)
     phases = list(
         Phase.objects.select_related("zone").annotate(
@@ -261,6 +283,10 @@ def phase_capacity(on: datetime.date) -> list[PhaseCapacity]:
             reservation_count=Count("reservations", filter=active),
         )
     )
+    if counted is not None:
+        laid_out = {k: occ.seats for k, occ in counted.items()}
+        leased = {k: occ.leased for k, occ in counted.items()}
+        return _phase_rows(phases, laid_out, leased)
     laid_out = {
         r["floor__building__phase"]: r["n"]
         for r in Seat.objects.filter(floor__building__phase__isnull=False)
@@ -276,6 +302,10 @@ def phase_capacity(on: datetime.date) -> list[PhaseCapacity]:
         .annotate(n=Count("seat", distinct=True))
         .order_by()
     }
+    return _phase_rows(phases, laid_out, leased)
+
+
+def _phase_rows(phases, laid_out: dict, leased: dict) -> list[PhaseCapacity]:
     return [
         PhaseCapacity(
             phase=p,

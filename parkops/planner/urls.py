@@ -13,6 +13,7 @@ urlpatterns = [
     path("search/", views.SearchView.as_view(), name="search"),
     path("building/<int:pk>/stack/", views.BuildingStackView.as_view(), name="building_stack"),
     path("zone-d/", views.ZoneDView.as_view(), name="zone_d"),
+    path("zone-d/phases/<int:pk>/floors/", views.phase_floors, name="phase_floors"),
     path("zone-d/reservations/add/", views.reservation_add, name="reservation_add"),
     path("zone-d/reservations/<int:pk>/change/", views.reservation_change, name="reservation_change"),
     path("zone-d/reservations/<int:pk>/cancel/", views.reservation_cancel, name="reservation_cancel"),

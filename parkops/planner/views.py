@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from html import escape  # the stdlib one: same output as Django's, without its lazy-string wrapper per call
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -17,6 +18,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -77,11 +79,17 @@ class OverviewView(StaffRequiredMixin, DayMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         on = context["on"]
-        buildings = buildings_by_zone(on)
+        # Count the park once, per floor; zone and phase totals are sums of those rows.
+        per_floor = selectors.occupancy_by("floor", on)
+        floors = [
+            (f, per_floor.get(f.pk, selectors.Occupancy(key=f.pk)))
+            for f in Floor.objects.select_related("building").order_by("building__code", "level")
+        ]
+        buildings = buildings_by_zone(floors)
         phases = defaultdict(list)
-        for cap in selectors.phase_capacity(on):
+        for cap in selectors.phase_capacity(on, counted=selectors.add_up(floors, lambda f: f.building.phase_id)):
             phases[cap.phase.zone_id].append(cap)
-        zones = selectors.zone_occupancy(on)
+        zones = selectors.zone_occupancy(on, counted=selectors.add_up(floors, lambda f: f.building.zone_id))
         context["zones"] = [
             {"occ": occ, "buildings": buildings.get(occ.key, []), "phases": phases.get(occ.key, [])} for occ in zones
         ]
@@ -95,13 +103,12 @@ class OverviewView(StaffRequiredMixin, DayMixin, TemplateView):
         return context
 
 
-def buildings_by_zone(on: datetime.date) -> dict[int, list[dict]]:
-    """Return each zone's buildings with their floors and each floor's occupancy on a day. Three queries."""
-    per_floor = selectors.occupancy_by("floor", on)
+def buildings_by_zone(floors) -> dict[int, list[dict]]:
+    """Group (floor, occupancy) pairs, in building and level order, into each zone's buildings."""
     buildings: dict[int, dict] = {}
-    for floor in Floor.objects.select_related("building").order_by("building__code", "level"):
+    for floor, occ in floors:
         entry = buildings.setdefault(floor.building_id, {"building": floor.building, "floors": []})
-        entry["floors"].append((floor, per_floor.get(floor.pk, selectors.Occupancy(key=floor.pk))))
+        entry["floors"].append((floor, occ))
     by_zone = defaultdict(list)
     for entry in buildings.values():
         by_zone[entry["building"].zone_id].append(entry)
@@ -172,7 +179,28 @@ def floor_plan(floor: Floor, on: datetime.date, highlight: str = "") -> dict:
         "seat_total": len(states),
         "leases": {str(k): v for k, v in leases.items()},
         "highlighted": sum(1 for c in cells if c.hl),
+        "grid_html": grid_html(cells),
     }
+
+
+def _cell_html(c: Cell) -> str:
+    """Return one seat's markup (spacers, then the <i>), exactly as the template loop drew it."""
+    s = c.seat
+    parts = [f'<b style="grid-column:span {n}"></b>' for n in c.gaps]
+    attrs = f'data-seat-code="{escape(s.code)}" data-state="{escape(s.state)}"'
+    if s.lease_id:
+        attrs += f' data-l="{int(s.lease_id)}"'
+    if c.colour is not None:
+        attrs += f' class="f{int(c.colour)}{" hl" if c.hl else ""}"'
+    elif c.hl:
+        attrs += ' class="hl"'
+    parts.append(f"<i {attrs}></i>")
+    return "".join(parts)
+
+
+def grid_html(cells: list[Cell]) -> str:
+    """Return the grid's cells as one safe string: a template loop over hundreds of seats was most of the page's time."""
+    return mark_safe("".join(_cell_html(c) for c in cells))  # every value is escaped or an int in _cell_html
 
 
 JS_TEXT = {
@@ -392,7 +420,7 @@ class BuildingStackView(StaffRequiredMixin, DayMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        building = get_object_or_404(Building.objects.select_related("zone", "phase"), pk=self.kwargs["pk"])
+        building = get_object_or_404(Building.objects.select_related("zone", "phase__zone"), pk=self.kwargs["pk"])
         stack = selectors.building_stack(building, context["on"])
         totals = Counter()
         names = {}
@@ -423,21 +451,37 @@ class ZoneDView(StaffRequiredMixin, DayMixin, TemplateView):
         reservations = defaultdict(list)
         for r in CapacityReservation.objects.select_related("firm", "lease").order_by("phase", "status", "-seats"):
             reservations[r.phase_id].append(r)
-        floors = defaultdict(list)
-        for f in Floor.objects.filter(building__phase__isnull=False).select_related("building").order_by("building__code", "level"):
-            floors[f.building.phase_id].append(f)
+        # Only a count per phase: the convert form loads its floor list on demand (phase_floors),
+        # so the board's size does not grow with the number of zone-D floors.
+        floors = dict(
+            Floor.objects.filter(building__phase__isnull=False)
+            .values_list("building__phase")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
         context["phases"] = [
             {
                 "cap": cap,
                 "open": max(cap.planned - cap.committed, 0),
                 "reservations": reservations.get(cap.phase.pk, []),
-                "floors": floors.get(cap.phase.pk, []),
+                "floor_count": floors.get(cap.phase.pk, 0),
             }
             for cap in selectors.phase_capacity(context["on"])
         ]
         context["rent_terms"] = RentTerms.choices
         context.setdefault("add_form", ReservationForm(initial={"wanted_from": None}))
         return context
+
+
+@require_GET
+@staff_required
+def phase_floors(request, pk):
+    """Return <option>s of a zone-D phase's floors with their free seats on ?on=, for the convert form."""
+    on = DayForm(request.GET if "on" in request.GET else None).day()
+    floors = Floor.objects.filter(building__phase=pk).select_related("building").order_by("building__code", "level")
+    counted = selectors.occupancy_by("floor", on, seat_filter=Q(floor__building__phase=pk))
+    options = [(f, counted.get(f.pk, selectors.Occupancy(key=f.pk)).free) for f in floors]
+    return render(request, "planner/_phase_floor_options.html", {"options": options})
 
 
 def _board(on=None) -> str:

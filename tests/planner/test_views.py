@@ -538,3 +538,14 @@ def test_reservation_choice_only_on_phase_floors(staff_client, floor, phase, fir
     assert 'name="reservation"' not in staff_client.get(reverse("planner:floor", args=[floor.pk])).content.decode()
     response = allocate(staff_client, floor, seats_of(floor, 1), None, reservation=reservation.pk)
     assert response.status_code == 422 and not LeaseSeat.objects.exists()
+
+
+def test_phase_floors_lists_that_phases_floors_with_free_seats(staff_client, phase, firm, floor, client, tenant):
+    factories.make_lease(firm, seats=list(phase.floor.seats.order_by("code")[:12]), start=JAN1, end=NEXT_JAN1)
+    url = reverse("planner:phase_floors", args=[phase.pk])
+    html = staff_client.get(url, {"on": "2026-06-01"}).content.decode()
+    assert re.findall(r'<option value="(\d+)">', html) == [str(phase.floor.pk)]  # not zone C's floor
+    assert "D-1-2F（空闲 18 席）" in html
+    assert "（空闲 30 席）" in staff_client.get(url, {"on": "2027-06-01"}).content.decode()
+    client.force_login(tenant)
+    assert client.get(url).status_code == 404
