@@ -255,7 +255,12 @@ def _end_holdings(holdings: Sequence[LeaseSeat], on: datetime.date, *, by, reaso
     for h in shorten:
         h.end = on
     if shorten:
-        bulk_update_with_history(shorten, LeaseSeat, ["end"], default_user=by, default_change_reason=reason)
+        # Every shortened row gets the same end: one UPDATE ... WHERE id IN (...) instead of
+        # bulk_update's CASE WHEN per row; the "~" history rows are the ones bulk_update_with_history writes.
+        LeaseSeat.objects.filter(pk__in=[h.pk for h in shorten]).update(end=on)
+        LeaseSeat.history.bulk_history_create(
+            shorten, update=True, default_user=by, default_change_reason=reason
+        )
     if remove:
         History = LeaseSeat.history.model
         now = timezone.now()
