@@ -23,8 +23,8 @@ from decimal import Decimal
 from functools import wraps
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Sum
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import CharField, DateTimeField, IntegerField, Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -252,32 +252,46 @@ def _end_holdings(holdings: Sequence[LeaseSeat], on: datetime.date, *, by, reaso
     """Shorten holdings to end on `on`; remove those that had not started by then (history keeps both)."""
     shorten = [h for h in holdings if h.start < on < h.end]
     remove = [h for h in holdings if h.start >= on]
-    for h in shorten:
-        h.end = on
     if shorten:
         # Every shortened row gets the same end: one UPDATE ... WHERE id IN (...) instead of
-        # bulk_update's CASE WHEN per row; the "~" history rows are the ones bulk_update_with_history writes.
-        LeaseSeat.objects.filter(pk__in=[h.pk for h in shorten]).update(end=on)
-        LeaseSeat.history.bulk_history_create(
-            shorten, update=True, default_user=by, default_change_reason=reason
-        )
+        # bulk_update's CASE WHEN per row; then the "~" history rows copied from the updated rows.
+        ids = [h.pk for h in shorten]
+        LeaseSeat.objects.filter(pk__in=ids).update(end=on)
+        _insert_history_from_rows(ids, "~", by=by, reason=reason)
     if remove:
-        History = LeaseSeat.history.model
-        now = timezone.now()
-        History.objects.bulk_create(
-            [
-                History(
-                    id=h.id, lease_id=h.lease_id, seat_id=h.seat_id, start=h.start, end=h.end,
-                    history_date=now, history_type="-", history_user=by, history_change_reason=reason,
-                )
-                for h in remove
-            ]
-        )
+        ids = [h.pk for h in remove]
+        _insert_history_from_rows(ids, "-", by=by, reason=reason)
         # QuerySet.delete() would send post_delete per row (one history INSERT each); the history
         # rows are written in bulk above, so delete in one statement. Nothing references LeaseSeat.
-        doomed = LeaseSeat.objects.filter(pk__in=[h.pk for h in remove])
+        doomed = LeaseSeat.objects.filter(pk__in=ids)
         doomed._raw_delete(doomed.db)
     return len(shorten) + len(remove)
+
+
+def _insert_history_from_rows(ids: Sequence[int], history_type: str, *, by, reason: str) -> None:
+    """Write LeaseSeat history rows for `ids` in one INSERT ... SELECT from the rows themselves.
+
+    The rows are what simple_history's bulk_history_create would write (same fields, one
+    history_date for the batch), without building a model instance per row in Python.
+    """
+    History = LeaseSeat.history.model
+    names = [f.attname for f in LeaseSeat._meta.concrete_fields]
+    extra = {
+        "h_date": Value(timezone.now(), output_field=DateTimeField()),
+        "h_type": Value(history_type, output_field=CharField()),
+        "h_user": Value(getattr(by, "pk", None), output_field=IntegerField()),
+        "h_reason": Value(reason, output_field=CharField()),
+    }
+    # values_list() selects the model's columns first, then the annotations, in this order.
+    rows = LeaseSeat.objects.filter(pk__in=ids).order_by().annotate(**extra).values_list(*names, *extra)
+    select_sql, params = rows.query.get_compiler(using=rows.db).as_sql()
+    targets = [History._meta.get_field(n).column for n in names]
+    targets += [History._meta.get_field(n).column for n in ("history_date", "history_type", "history_user", "history_change_reason")]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(History._meta.db_table)} ({', '.join(quote(c) for c in targets)}) {select_sql}", params
+        )
 
 
 @allocation_write
