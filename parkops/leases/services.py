@@ -248,22 +248,30 @@ def seats_allocate(
     return bulk_create_with_history(rows, LeaseSeat, default_user=by, default_change_reason="allocate")
 
 
-def _end_holdings(holdings: Sequence[LeaseSeat], on: datetime.date, *, by, reason: str) -> int:
-    """Shorten holdings to end on `on`; remove those that had not started by then (history keeps both)."""
-    shorten = [h for h in holdings if h.start < on < h.end]
-    remove = [h for h in holdings if h.start >= on]
+def _lock_seat_ids(seat_ids: Sequence[int]) -> None:
+    """Lock the seats' rows (as _lock_seats) without building a Seat per row, for callers that only need the lock."""
+    list(Seat.objects.select_for_update().filter(pk__in=seat_ids).order_by("pk").values_list("pk", flat=True))
+
+
+def _holding_spans(holdings) -> list[tuple[int, datetime.date, datetime.date]]:
+    """Return (pk, start, end) of a LeaseSeat queryset, ordered by pk: all _end_holdings needs."""
+    return list(holdings.order_by("pk").values_list("pk", "start", "end"))
+
+
+def _end_holdings(holdings: Sequence[tuple], on: datetime.date, *, by, reason: str) -> int:
+    """Shorten (pk, start, end) holdings to end on `on`; remove those not started by then (history keeps both)."""
+    shorten = [pk for pk, start, end in holdings if start < on < end]
+    remove = [pk for pk, start, end in holdings if start >= on]
     if shorten:
         # Every shortened row gets the same end: one UPDATE ... WHERE id IN (...) instead of
         # bulk_update's CASE WHEN per row; then the "~" history rows copied from the updated rows.
-        ids = [h.pk for h in shorten]
-        LeaseSeat.objects.filter(pk__in=ids).update(end=on)
-        _insert_history_from_rows(ids, "~", by=by, reason=reason)
+        LeaseSeat.objects.filter(pk__in=shorten).update(end=on)
+        _insert_history_from_rows(shorten, "~", by=by, reason=reason)
     if remove:
-        ids = [h.pk for h in remove]
-        _insert_history_from_rows(ids, "-", by=by, reason=reason)
+        _insert_history_from_rows(remove, "-", by=by, reason=reason)
         # QuerySet.delete() would send post_delete per row (one history INSERT each); the history
         # rows are written in bulk above, so delete in one statement. Nothing references LeaseSeat.
-        doomed = LeaseSeat.objects.filter(pk__in=ids)
+        doomed = LeaseSeat.objects.filter(pk__in=remove)
         doomed._raw_delete(doomed.db)
     return len(shorten) + len(remove)
 
@@ -303,8 +311,8 @@ def seats_release(*, lease: Lease, seats: Sequence[Seat], on: datetime.date, by=
         raise ValidationError(_("没有选择任何席位；请至少选择一个席位。"))
     if on is None:
         raise ValidationError({"on": _("请填写释放日期。")})
-    _lock_seats(seat_ids)
-    holdings = list(LeaseSeat.objects.filter(lease=lease, seat_id__in=seat_ids, end__gt=on).order_by("pk"))
+    _lock_seat_ids(seat_ids)
+    holdings = _holding_spans(LeaseSeat.objects.filter(lease=lease, seat_id__in=seat_ids, end__gt=on))
     if not holdings:
         raise ValidationError(
             _("租约 %(lease)s 在 %(on)s 及以后没有占用所选席位，无需释放；请检查所选席位和日期。")
@@ -321,8 +329,8 @@ def seats_release_any(*, seats: Sequence[Seat], on: datetime.date, by=None) -> i
         raise ValidationError(_("没有选择任何席位；请至少选择一个席位。"))
     if on is None:
         raise ValidationError({"on": _("请填写释放日期。")})
-    _lock_seats(seat_ids)
-    holdings = list(LeaseSeat.objects.filter(seat_id__in=seat_ids, end__gt=on).order_by("pk"))
+    _lock_seat_ids(seat_ids)
+    holdings = _holding_spans(LeaseSeat.objects.filter(seat_id__in=seat_ids, end__gt=on))
     if not holdings:
         raise ValidationError(_("所选席位在 %(on)s 及以后没有被占用，无需释放。") % {"on": on})
     return _end_holdings(holdings, on, by=by, reason="release")
@@ -340,7 +348,7 @@ def lease_terminate(*, lease: Lease, on: datetime.date, reason: str = "", by=Non
         raise ValidationError(
             {"on": _("终止日期 %(on)s 晚于租约止租日 %(end)s；到期租约无需终止。") % {"on": on, "end": lease.end}}
         )
-    holdings = list(LeaseSeat.objects.filter(lease=lease, end__gt=on).order_by("pk"))
+    holdings = _holding_spans(LeaseSeat.objects.filter(lease=lease, end__gt=on))
     _end_holdings(holdings, on, by=by, reason="terminate")
     lease.status = LeaseStatus.TERMINATED
     lease.terminated_on = on
