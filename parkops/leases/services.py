@@ -294,7 +294,8 @@ def _insert_history_from_rows(ids: Sequence[int], history_type: str, *, by, reas
     rows = LeaseSeat.objects.filter(pk__in=ids).order_by().annotate(**extra).values_list(*names, *extra)
     select_sql, params = rows.query.get_compiler(using=rows.db).as_sql()
     targets = [History._meta.get_field(n).column for n in names]
-    targets += [History._meta.get_field(n).column for n in ("history_date", "history_type", "history_user", "history_change_reason")]
+    history_fields = ("history_date", "history_type", "history_user", "history_change_reason")
+    targets += [History._meta.get_field(n).column for n in history_fields]
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(

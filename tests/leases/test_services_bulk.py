@@ -94,4 +94,5 @@ def test_release_history_rows_carry_the_rows_user_and_reason(seats, on, kind):
 def test_release_without_a_user_leaves_history_user_empty(seats):
     lease = _allocated(seats, 2)
     services.seats_release(lease=lease, seats=seats[:2], on=START)
-    assert list(History.objects.filter(lease_id=lease.pk, history_type="-").values_list("history_user", flat=True)) == [None, None]
+    removed = History.objects.filter(lease_id=lease.pk, history_type="-")
+    assert list(removed.values_list("history_user", flat=True)) == [None, None]
