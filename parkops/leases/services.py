@@ -27,7 +27,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import CharField, DateTimeField, IntegerField, Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from parkops.firms.choices import FirmStatus
 from parkops.firms.models import Firm
@@ -242,10 +242,17 @@ def seats_allocate(
     if conflicts:
         raise _conflict_error(conflicts, reveal_holders=reveal_holders)
     rows = [LeaseSeat(lease=lease, seat_id=seat_id, start=start, end=end) for seat_id in seat_ids]
-    for row in rows:
-        # Lease and seats were checked above under lock; skip the per-row FK and constraint queries.
-        row.full_clean(exclude=["lease", "seat"], validate_unique=False, validate_constraints=False)
-    return bulk_create_with_history(rows, LeaseSeat, default_user=by, default_change_reason="allocate")
+    # Lease and seats were checked above under lock; skip the FK and constraint queries. The rows differ
+    # only in seat_id (excluded), so validating one validates them all.
+    rows[0].full_clean(exclude=["lease", "seat"], validate_unique=False, validate_constraints=False)
+    rows = LeaseSeat.objects.bulk_create(rows)
+    ids = [row.pk for row in rows]
+    if None in ids:  # a backend that does not return ids from a bulk INSERT
+        held = LeaseSeat.objects.filter(lease=lease, seat_id__in=seat_ids, start=start).order_by("seat_id")
+        rows = list(held)
+        ids = [row.pk for row in rows]
+    _insert_history_from_rows(ids, "+", by=by, reason="allocate")
+    return rows
 
 
 def _lock_seat_ids(seat_ids: Sequence[int]) -> None:

@@ -96,3 +96,13 @@ def test_release_without_a_user_leaves_history_user_empty(seats):
     services.seats_release(lease=lease, seats=seats[:2], on=START)
     removed = History.objects.filter(lease_id=lease.pk, history_type="-")
     assert list(removed.values_list("history_user", flat=True)) == [None, None]
+
+
+def test_allocate_history_rows_copy_the_new_holdings(seats):
+    lease = factories.make_lease(factories.FirmFactory(), start=START, end=END)
+    user = factories.staff_user()
+    rows = services.seats_allocate(lease=lease, seats=seats[:4], by=user)
+    assert sorted(r.seat_id for r in rows) == sorted(s.pk for s in seats[:4])
+    records = History.objects.filter(lease_id=lease.pk, history_type="+")
+    got = {(r.id, r.seat_id, r.start, r.end, r.history_user, r.history_change_reason) for r in records}
+    assert got == {(r.pk, r.seat_id, START, END, user, "allocate") for r in rows}
