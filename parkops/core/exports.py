@@ -14,7 +14,9 @@ import csv
 import datetime
 import io
 import tempfile
+from contextlib import contextmanager
 
+from django.db import connections
 from django.http import FileResponse
 from openpyxl import Workbook
 
@@ -140,6 +142,26 @@ def _value_converter(table, bound_column, queryset):
     return path, lambda v: None if v in empty else neutralise(v)
 
 
+@contextmanager
+def whole_result_plan(using):
+    """On PostgreSQL, plan iterator()'s server-side cursor for reading every row, as a plain query is.
+
+    PostgreSQL plans a cursor for its first 10% of rows (cursor_tuple_fraction 0.1): for the seat
+    export that picks nested loops and takes twice as long as the same query without a cursor.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET cursor_tuple_fraction = 1.0")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET cursor_tuple_fraction")
+
+
 def _fast_rows(table, columns, chunk_size):
     """Yield rows from values_list() of exactly the exported columns, or return None if a column needs a record."""
     queryset = table.data.data
@@ -150,8 +172,9 @@ def _fast_rows(table, columns, chunk_size):
     funcs = [func for _, func in converters]
 
     def rows():
-        for values in queryset.values_list(*paths).iterator(chunk_size=chunk_size):
-            yield [f(v) for f, v in zip(funcs, values)]
+        with whole_result_plan(queryset.db):
+            for values in queryset.values_list(*paths).iterator(chunk_size=chunk_size):
+                yield [f(v) for f, v in zip(funcs, values)]
 
     return rows()
 
@@ -172,9 +195,10 @@ def iter_table_values(table, exclude_columns=(), chunk_size=STREAM_CHUNK):
         yield from fast
         return
     getters = [cell_getter(table, c) for c in columns]
-    for record in table.data.data.iterator(chunk_size=chunk_size):
-        row = BoundRow(record, table=table)
-        yield neutralise_row([force_str(get(row, record), strings_only=True) for get in getters])
+    with whole_result_plan(table.data.data.db):
+        for record in table.data.data.iterator(chunk_size=chunk_size):
+            row = BoundRow(record, table=table)
+            yield neutralise_row([force_str(get(row, record), strings_only=True) for get in getters])
 
 
 def stream_table_csv(table, filename, exclude_columns=()):

@@ -73,3 +73,18 @@ def test_a_column_with_a_render_method_takes_the_record_path(data):
     table = RenderedSeatTable(selectors.seats_with_holder(timezone.localdate()).order_by("code"))
     assert _fast_rows(table, export_columns(table), 100) is None
     assert list(iter_table_values(table))[1][0].startswith("#")
+
+
+def test_export_plans_for_every_row_then_restores_the_setting(postgres_only, data):
+    from django.db import connection
+
+    def fraction():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW cursor_tuple_fraction")
+            return cursor.fetchone()[0]
+
+    rows = iter_table_values(SeatTable(selectors.seats_with_holder(timezone.localdate()).order_by("code")))
+    next(rows), next(rows)
+    assert fraction() == "1"
+    list(rows)
+    assert fraction() == "0.1"
