@@ -45,7 +45,7 @@ messages: venv
 	@for app in $(APPS); do \
 	  cd parkops/$$app && mkdir -p locale && rm -rf _tpl && mkdir _tpl && \
 	  ( [ -d ../../templates/$$app ] && ln -s ../../../templates/$$app _tpl/$$app || true ) && \
-	  if [ $$app = core ]; then ln -s ../../../templates/base.html _tpl/base.html; ln -s ../../../templates/includes _tpl/includes; ln -s ../../../templates/registration _tpl/registration; fi && \
+	  if [ $$app = core ]; then for t in ../../templates/*.html ../../templates/includes ../../templates/registration ../../templates/errors ../../templates/admin; do [ -e $$t ] && ln -s ../$$t _tpl/$$(basename $$t); done; true; fi && \
 	  DEBUG=1 ../../$(PY) ../../manage.py makemessages -l en --symlinks --no-obsolete --no-location -v 0; \
 	  rm -rf _tpl; cd ../..; \
 	done

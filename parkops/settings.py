@@ -136,6 +136,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # allocation services' check-then-insert cannot interleave (DESIGN.md).
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Behind PgBouncer in transaction pooling mode, server-side cursors (streamed exports) must be off.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DISABLE_SERVER_SIDE_CURSORS", False)
 
 # Login protection (django-axes): the lockout backend comes first so a locked-out user or address
 # never reaches the password check. Failures are counted per user name and, separately, per
@@ -162,6 +164,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+if TESTING:
+    # Tests log in hundreds of users; the production hashers stay for everything else.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]

@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from parkops.firms.models import BusinessLine, Firm
 from parkops.zones.models import Building, Floor, Zone
 
-from .choices import LeaseStatus, RentTerms
-from .models import HeadcountReport, Lease, LeaseSeat
+from .choices import LeaseStatus, RentTerms, SeatRequestStatus
+from .models import HeadcountReport, Lease, LeaseSeat, SeatRequest
 
 # --- lease and headcount lists (reports) -------------------------------------------------------
 
@@ -71,3 +71,21 @@ class HeadcountFilterSet(django_filters.FilterSet):
 
 
 # --- end of lease and headcount lists ---------------------------------------------------------
+
+
+# --- seat requests (staff queue) -----------------------------------------------------------------
+
+
+class SeatRequestFilterSet(django_filters.FilterSet):
+    """Filter the seat request queue by status, firm, preferred zone and wanted date."""
+
+    status = django_filters.ChoiceFilter(choices=SeatRequestStatus.choices, label=_("状态"), empty_label=_("全部"))
+    firm = django_filters.ModelChoiceFilter(queryset=Firm.objects.all(), label=_("企业"))
+    zone_preference = django_filters.ModelChoiceFilter(queryset=Zone.objects.all(), label=_("意向区域"))
+    wanted_from = django_filters.DateFromToRangeFilter(
+        label=_("期望起用日期"), widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = SeatRequest
+        fields = ["status", "firm", "zone_preference", "wanted_from"]

@@ -859,3 +859,60 @@ def holding_conflicts(rows, *, exclude_ids=()) -> list[LeaseSeat]:
         .select_related("seat", "lease__firm")
         .order_by("seat__code", "start")
     )
+
+
+# --- tenant-safe reads (portal) and floors with free seats (seat request approval) ---------------
+
+
+@dataclass(frozen=True)
+class TenantSeat:
+    """One seat as a tenant firm may see it: its own seats in full, everyone else's as a bare state.
+
+    Another firm's seat carries no code, lease, firm or id: only its grid position and "occupied".
+    """
+
+    row: int
+    col: int
+    state: str  # own | own_expiring | occupied | free | out_of_service
+    code: str = ""
+    lease_number: str = ""
+    end: datetime.date | None = None
+
+
+def tenant_floor_map(floor: Floor, on: datetime.date, firm: Firm, *, expiring_days: int = 90) -> list[TenantSeat]:
+    """Return a floor's seats on a day as `firm` may see them, in grid order. Two queries."""
+    holdings = {
+        h["seat_id"]: h
+        for h in LeaseSeat.objects.on(on).filter(seat__floor=floor).values("seat_id", "end", "lease__firm_id", "lease__number")
+    }
+    horizon = on + datetime.timedelta(days=expiring_days)
+    seats = []
+    for s in Seat.objects.filter(floor=floor).order_by("row", "col").values("id", "code", "row", "col", "condition"):
+        held = holdings.get(s["id"])
+        if held is not None and held["lease__firm_id"] == firm.pk:
+            state = "own_expiring" if held["end"] <= horizon else "own"
+            seats.append(TenantSeat(s["row"], s["col"], state, s["code"], held["lease__number"], held["end"]))
+        elif held is not None:
+            seats.append(TenantSeat(s["row"], s["col"], "occupied"))
+        else:
+            seats.append(TenantSeat(s["row"], s["col"], "out_of_service" if s["condition"] == OOS else "free"))
+    return seats
+
+
+def with_seats_on(leases, on: datetime.date):
+    """Return a Lease queryset annotated with ``seats_on``: the seats held under each lease on a day. No extra query."""
+    held = LeaseSeat.objects.on(on).filter(lease=OuterRef("pk")).order_by().values("lease").annotate(n=Count("id")).values("n")
+    return leases.annotate(seats_on=Coalesce(Subquery(held, output_field=IntegerField()), 0))
+
+
+def floors_with_free_seats(on: datetime.date, *, zone: Zone | None = None, limit: int = 20) -> list[Occupancy]:
+    """Return the floors with free seats on a day (in one zone, if given), most free first; ``obj`` is the Floor.
+
+    Three queries.
+    """
+    seat_filter = Q(floor__building__zone=zone) if zone is not None else Q()
+    counted = {pk: occ for pk, occ in occupancy_by("floor", on, seat_filter=seat_filter).items() if occ.free > 0}
+    for floor in Floor.objects.filter(pk__in=counted).select_related("building__zone"):
+        counted[floor.pk].obj, counted[floor.pk].label = floor, str(floor)
+    rows = [occ for occ in counted.values() if occ.obj is not None]
+    return sorted(rows, key=lambda occ: (-occ.free, occ.obj.building.code, occ.obj.level))[:limit]

@@ -24,7 +24,7 @@ from functools import wraps
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import CharField, DateTimeField, IntegerField, Sum, Value
+from django.db.models import CharField, DateTimeField, IntegerField, Q, Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
@@ -36,6 +36,7 @@ from parkops.zones.models import Phase, Seat, Zone
 
 from .choices import LeaseStatus, RentTerms, ReservationStatus, SeatRequestStatus
 from .models import CapacityReservation, HeadcountReport, Lease, LeaseSeat, SeatRequest
+from .selectors import free_seats
 
 DEADLOCK_RETRIES = 5
 MAX_NAMED_SEATS = 12
@@ -614,6 +615,61 @@ def seat_request_decide(
     request.full_clean()
     _history_user(request, by).save()
     return request
+
+
+@allocation_write
+def seat_request_allocate(
+    *,
+    request: SeatRequest,
+    seats: int,
+    start: datetime.date,
+    end: datetime.date,
+    floor=None,
+    zone: Zone | None = None,
+    rent_terms: str = RentTerms.FREE_POLICY,
+    monthly_rate: Decimal | int = 0,
+    policy_basis: str = "",
+    reason: str = "",
+    by=None,
+) -> SeatRequest:
+    """Approve an open request by leasing N free in-service seats on a floor (or anywhere in a zone) to its firm.
+
+    All or nothing: if the seats cannot all be found or allocated, the request stays open and no lease is made.
+    """
+    request = SeatRequest.objects.select_for_update().select_related("firm").get(pk=request.pk)
+    if request.status != SeatRequestStatus.OPEN:
+        raise ValidationError(_("该申请已处理（%(s)s），不能重复处理。") % {"s": request.get_status_display()})
+    if floor is None and zone is None:
+        raise ValidationError({"floor": _("请选择分配席位的楼层，或至少选择一个区域。")})
+    if not isinstance(seats, int) or seats < 1:
+        raise ValidationError({"seats": _("分配席位数必须是正整数。")})
+    _check_range(start, end)
+    # A chosen floor wins over the zone preference.
+    seat_filter = Q(floor=floor) if floor is not None else Q(floor__building__zone=zone)
+    picked = free_seats(seat_filter, start, end, limit=seats)
+    if len(picked) < seats:
+        where = str(floor) if floor is not None else str(zone)
+        raise ValidationError(
+            {
+                "seats": _(
+                    "%(where)s 在 %(range)s 只有 %(n)d 个空闲可用席位，少于所需的 %(want)d 个；"
+                    "请改选其他楼层或区域，或减少席位数。"
+                )
+                % {"where": where, "range": _fmt_range(start, end), "n": len(picked), "want": seats}
+            }
+        )
+    lease = lease_create(
+        firm=request.firm,
+        start=start,
+        end=end,
+        rent_terms=rent_terms,
+        monthly_rate=monthly_rate,
+        policy_basis=policy_basis,
+        seats=picked,
+        by=by,
+        note=_("由席位申请 #%(id)s 分配") % {"id": request.pk},
+    )
+    return seat_request_decide(request=request, approve=True, lease=lease, reason=reason, by=by)
 
 
 @allocation_write

@@ -1,8 +1,10 @@
 """tables of the leases app."""
 import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import HeadcountReport, Lease
+from .models import HeadcountReport, Lease, SeatRequest
 
 NUM = {"td": {"class": "num"}, "th": {"class": "num"}}
 
@@ -49,3 +51,59 @@ class HeadcountTable(tables.Table):
 
 
 # --- end of lease and headcount lists ---------------------------------------------------------
+
+
+# --- seat requests (staff queue) -----------------------------------------------------------------
+
+
+class SeatRequestTable(tables.Table):
+    """The staff queue of firms' seat requests; the id links to the decision page."""
+
+    id = tables.Column(verbose_name=_("编号"), linkify=("leases:seat_request_decide", {"pk": tables.A("pk")}))
+    firm = tables.Column(verbose_name=_("企业"), accessor="firm__short_name", order_by=("firm__short_name",))
+    seats = tables.Column(attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    zone_preference = tables.Column(accessor="zone_preference__code", verbose_name=_("意向区域"), default="—")
+    wanted_from = tables.DateColumn(format="Y-m-d")
+    reason = tables.Column()
+    status = tables.Column()
+    created = tables.DateTimeColumn(verbose_name=_("申请时间"), format="Y-m-d H:i")
+    decided_at = tables.DateTimeColumn(format="Y-m-d H:i", default="—")
+    decision_reason = tables.Column(default="—")
+    lease = tables.Column(accessor="lease__number", verbose_name=_("分配的租约"), default="—")
+
+    class Meta:
+        model = SeatRequest
+        fields = ()
+        sequence = (
+            "id", "firm", "seats", "zone_preference", "wanted_from", "reason", "status",
+            "created", "decided_at", "decision_reason", "lease",
+        )
+        attrs = {"class": "data"}
+        order_by = ("-created",)
+        empty_text = _("没有符合条件的席位申请。")
+
+
+def planner_floor_url(floor_id: int, request_pk: int) -> str:
+    """Return the floor planner's address for a floor, carrying the seat request being served."""
+    return f'{reverse("planner:floor", kwargs={"pk": floor_id})}?request={request_pk}'
+
+
+class CandidateFloorTable(tables.Table):
+    """Floors with free seats for a request, each opening the floor planner on behalf of the request."""
+
+    label = tables.Column(verbose_name=_("楼层"))
+    free = tables.Column(verbose_name=_("空闲席位"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    seats = tables.Column(verbose_name=_("席位总数"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    planner = tables.Column(verbose_name="", empty_values=())
+
+    class Meta:
+        attrs = {"class": "data"}
+        orderable = False
+        empty_text = _("意向区域内没有空闲席位。")
+
+    def __init__(self, *args, request_pk: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request_pk = request_pk
+
+    def render_planner(self, record):
+        return format_html('<a href="{}">{}</a>', planner_floor_url(record.key, self.request_pk), _("打开楼层图"))

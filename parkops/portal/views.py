@@ -1,0 +1,294 @@
+"""Tenant-firm screens: the firm's seats, leases, headcount reports, seat requests and members.
+
+Every view here serves a firm's own users only. Data comes from ``visible_to(user)`` querysets (or from
+selectors given the user's own firm), so another firm's object answers 404 and its data never reaches
+a template. Staff users without a firm are sent to the planner; anyone else without a firm gets 404.
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView, View
+from django_tables2 import SingleTableMixin
+
+from parkops.core.access import is_park_staff, user_membership
+from parkops.core.exports import SafeExportMixin
+from parkops.firms.models import FirmMember
+from parkops.leases import selectors, services
+from parkops.leases.choices import LeaseStatus
+from parkops.leases.forms import add_service_error
+from parkops.leases.models import CapacityReservation, HeadcountReport, Lease, LeaseSeat, SeatRequest
+from parkops.zones.models import Floor
+
+from .forms import HeadcountForm, SeatRequestForm
+from .tables import (
+    EXPIRY_WARNING_DAYS, HeadcountTable, HoldingTable, LeaseRowTable, MemberTable, OwnLeaseTable, OwnSeatTable,
+    ReservationTable, SeatRequestTable,
+)
+
+
+def staff_landing() -> str:
+    """Return where a staff user who opens the portal goes: the planner if it is installed, else home."""
+    try:
+        resolve("/planner/")
+        return "/planner/"
+    except Resolver404:
+        return reverse("home")
+
+
+class TenantMixin:
+    """Admit a firm's own users; send staff to the planner, anonymous users to login, anyone else to 404.
+
+    Sets ``self.member`` and ``self.firm``. Views with ``admin_only_post`` refuse POSTs from viewers (403).
+    """
+
+    admin_only = False
+    admin_only_post = False
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if is_park_staff(user):
+            return redirect(staff_landing())
+        self.member = user_membership(user)
+        if self.member is None:
+            raise Http404
+        self.firm = self.member.firm
+        self.today = timezone.localdate()
+        if self.admin_only or (self.admin_only_post and request.method == "POST"):
+            if not self.member.is_admin:
+                raise PermissionDenied(_("只有企业管理员可以执行此操作。"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(firm=self.firm, member=self.member, today=self.today)
+        return ctx
+
+
+@dataclass
+class LeaseRow:
+    """A lease as the portal lists it: status as of today and days left before it ends."""
+
+    lease: Lease
+    status: str
+    days_left: int | None
+    expiring: bool
+
+
+def lease_rows(leases, today: datetime.date) -> list[LeaseRow]:
+    """Return the leases with their status on `today` and, for active ones, the days left."""
+    rows = []
+    for lease in leases:
+        status = lease.effective_status(today)
+        days_left = (lease.end - today).days if status == LeaseStatus.ACTIVE else None
+        expiring = days_left is not None and days_left <= EXPIRY_WARNING_DAYS
+        rows.append(LeaseRow(lease, LeaseStatus(status).label, days_left, expiring))
+    return rows
+
+
+def utilisation(headcount: int | None, seats: int) -> dict:
+    """Return the latest headcount against leased seats: percent used and whether it is over 100%."""
+    if headcount is None:
+        return {"pct": None, "over": False}
+    return {"pct": round(100 * headcount / seats, 1) if seats else None, "over": headcount > seats}
+
+
+class PortalHomeView(TenantMixin, TemplateView):
+    """The firm's overview: seats by zone, building and floor; leases; headcount; requests; zone-D reservations."""
+
+    template_name = "portal/home.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        allocation = selectors.firm_allocation(self.firm, self.today)
+        latest = HeadcountReport.objects.visible_to(user).order_by("-month").first()
+        requests = SeatRequest.objects.visible_to(user).select_related("zone_preference", "lease")[:20]
+        reservations = CapacityReservation.objects.visible_to(user).select_related("phase__zone", "lease")
+        ctx.update(
+            allocation=allocation,
+            by_zone=sorted(allocation.by_zone().items()),
+            holdings_table=HoldingTable(allocation.floors),
+            leases_table=LeaseRowTable(lease_rows(allocation.leases, self.today)),
+            latest_headcount=latest,
+            utilisation=utilisation(latest.headcount if latest else None, allocation.seats),
+            requests_table=SeatRequestTable(list(requests), exclude=("withdraw",)),
+            reservations_table=ReservationTable(list(reservations)),
+        )
+        return ctx
+
+
+class FloorView(TenantMixin, TemplateView):
+    """A read-only floor map: the firm's own seats highlighted, other firms' seats only "occupied"."""
+
+    template_name = "portal/floor.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        floors = Floor.objects.visible_to(self.request.user).select_related("building__zone")
+        floor = get_object_or_404(floors, pk=self.kwargs["pk"])
+        seats = selectors.tenant_floor_map(floor, self.today, self.firm, expiring_days=EXPIRY_WARNING_DAYS)
+        counts = {state: 0 for state in ("own", "own_expiring", "occupied", "free", "out_of_service")}
+        for seat in seats:
+            counts[seat.state] += 1
+        ctx.update(floor=floor, seats=seats, counts=counts, own_total=counts["own"] + counts["own_expiring"])
+        return ctx
+
+
+class HeadcountView(TenantMixin, TemplateView):
+    """The firm's monthly headcount reports; firm admins submit or correct a month, viewers read."""
+
+    template_name = "portal/headcount.html"
+    admin_only_post = True
+
+    def post(self, request, *args, **kwargs):
+        form = HeadcountForm(request.POST)
+        if form.is_valid():
+            try:
+                report = services.headcount_report_submit(firm=self.firm, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(
+                    request, _("已保存 %(month)s 的在岗人数：%(n)s 人。") % {"month": f"{report.month:%Y-%m}", "n": report.headcount}
+                )
+                return redirect("portal:headcount")
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        reports = list(HeadcountReport.objects.visible_to(self.request.user).order_by("-month")[:24])
+        earlier = self.earlier_values(reports)
+        ctx.setdefault("form", HeadcountForm(initial={"month": self.today.replace(day=1)}))
+        ctx["table"] = HeadcountTable([{"report": r, "earlier": earlier.get(r.pk) or None} for r in reports])
+        return ctx
+
+    def earlier_values(self, reports) -> dict[int, list[int]]:
+        """Return, per report, the values it had before its corrections (oldest first). One query."""
+        values: dict[int, list[int]] = {}
+        rows = HeadcountReport.history.filter(id__in=[r.pk for r in reports]).order_by("history_date", "history_id")
+        for row in rows.values("id", "headcount"):
+            values.setdefault(row["id"], []).append(row["headcount"])
+        # The last value is the current one; saves that changed only the note repeat a value.
+        return {pk: _dedupe(history)[:-1] for pk, history in values.items()}
+
+
+def _dedupe(values: list[int]) -> list[int]:
+    out: list[int] = []
+    for v in values:
+        if not out or out[-1] != v:
+            out.append(v)
+    return out
+
+
+class SeatRequestCreateView(TenantMixin, TemplateView):
+    """A firm admin asks for more seats; the page also lists the firm's requests and their decisions."""
+
+    template_name = "portal/seat_request.html"
+    admin_only_post = True
+
+    def post(self, request, *args, **kwargs):
+        form = SeatRequestForm(request.POST)
+        if form.is_valid():
+            try:
+                services.seat_request_create(firm=self.firm, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(request, _("已提交席位申请，园区工作人员处理后会在此显示结果。"))
+                return redirect("portal:seat_request")
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.setdefault("form", SeatRequestForm(initial={"wanted_from": self.today}))
+        requests = SeatRequest.objects.visible_to(self.request.user).select_related("zone_preference", "lease")
+        ctx["table"] = SeatRequestTable(list(requests))
+        return ctx
+
+
+class SeatRequestWithdrawView(TenantMixin, View):
+    """Withdraw one of the firm's open requests (POST only, firm admins)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        # Look the request up first: another firm's request is 404 to every role, never 403.
+        seat_request = get_object_or_404(SeatRequest.objects.visible_to(request.user), pk=pk)
+        if not self.member.is_admin:
+            raise PermissionDenied(_("只有企业管理员可以执行此操作。"))
+        try:
+            services.seat_request_withdraw(request=seat_request, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("已撤回席位申请 #%(id)s。") % {"id": seat_request.pk})
+        return redirect("portal:seat_request")
+
+
+class MembersView(TenantMixin, TemplateView):
+    """The firm's portal users, for its firm admins."""
+
+    template_name = "portal/members.html"
+    admin_only = True
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        members = FirmMember.objects.visible_to(self.request.user).select_related("user").order_by("user__username")
+        ctx["table"] = MemberTable(list(members))
+        return ctx
+
+
+class TenantExportView(TenantMixin, SafeExportMixin, SingleTableMixin, TemplateView):
+    """A list of the firm's own rows, exported as CSV or XLSX with ?format=csv|xlsx."""
+
+    export_trigger_param = "format"
+    template_name = "portal/export.html"
+    table_pagination = False
+    heading = ""
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["heading"] = self.heading
+        return ctx
+
+
+class ExportSeatsView(TenantExportView):
+    """The seats the firm holds today."""
+
+    table_class = OwnSeatTable
+    heading = _("本企业席位")
+
+    def get_export_filename(self, export_format):
+        return f"seats-{self.today:%Y%m%d}.{export_format}"
+
+    def get_table_data(self):
+        return (
+            LeaseSeat.objects.visible_to(self.request.user)
+            .on(self.today)
+            .select_related("seat__floor__building__zone", "lease")
+        )
+
+
+class ExportLeasesView(TenantExportView):
+    """The firm's leases, with the seats held under each today."""
+
+    table_class = OwnLeaseTable
+    heading = _("本企业租约")
+
+    def get_export_filename(self, export_format):
+        return f"leases-{self.today:%Y%m%d}.{export_format}"
+
+    def get_table_data(self):
+        return selectors.with_seats_on(Lease.objects.visible_to(self.request.user), self.today)
