@@ -23,11 +23,11 @@ from decimal import Decimal
 from functools import wraps
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Q, Sum
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import CharField, DateTimeField, IntegerField, Q, Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from parkops.firms.choices import FirmStatus
 from parkops.firms.models import Firm
@@ -243,37 +243,72 @@ def seats_allocate(
     if conflicts:
         raise _conflict_error(conflicts, reveal_holders=reveal_holders)
     rows = [LeaseSeat(lease=lease, seat_id=seat_id, start=start, end=end) for seat_id in seat_ids]
-    for row in rows:
-        # Lease and seats were checked above under lock; skip the per-row FK and constraint queries.
-        row.full_clean(exclude=["lease", "seat"], validate_unique=False, validate_constraints=False)
-    return bulk_create_with_history(rows, LeaseSeat, default_user=by, default_change_reason="allocate")
+    # Lease and seats were checked above under lock; skip the FK and constraint queries. The rows differ
+    # only in seat_id (excluded), so validating one validates them all.
+    rows[0].full_clean(exclude=["lease", "seat"], validate_unique=False, validate_constraints=False)
+    rows = LeaseSeat.objects.bulk_create(rows)
+    ids = [row.pk for row in rows]
+    if None in ids:  # a backend that does not return ids from a bulk INSERT
+        held = LeaseSeat.objects.filter(lease=lease, seat_id__in=seat_ids, start=start).order_by("seat_id")
+        rows = list(held)
+        ids = [row.pk for row in rows]
+    _insert_history_from_rows(ids, "+", by=by, reason="allocate")
+    return rows
 
 
-def _end_holdings(holdings: Sequence[LeaseSeat], on: datetime.date, *, by, reason: str) -> int:
-    """Shorten holdings to end on `on`; remove those that had not started by then (history keeps both)."""
-    shorten = [h for h in holdings if h.start < on < h.end]
-    remove = [h for h in holdings if h.start >= on]
-    for h in shorten:
-        h.end = on
+def _lock_seat_ids(seat_ids: Sequence[int]) -> None:
+    """Lock the seats' rows (as _lock_seats) without building a Seat per row, for callers that only need the lock."""
+    list(Seat.objects.select_for_update().filter(pk__in=seat_ids).order_by("pk").values_list("pk", flat=True))
+
+
+def _holding_spans(holdings) -> list[tuple[int, datetime.date, datetime.date]]:
+    """Return (pk, start, end) of a LeaseSeat queryset, ordered by pk: all _end_holdings needs."""
+    return list(holdings.order_by("pk").values_list("pk", "start", "end"))
+
+
+def _end_holdings(holdings: Sequence[tuple], on: datetime.date, *, by, reason: str) -> int:
+    """Shorten (pk, start, end) holdings to end on `on`; remove those not started by then (history keeps both)."""
+    shorten = [pk for pk, start, end in holdings if start < on < end]
+    remove = [pk for pk, start, end in holdings if start >= on]
     if shorten:
-        bulk_update_with_history(shorten, LeaseSeat, ["end"], default_user=by, default_change_reason=reason)
+        # Every shortened row gets the same end: one UPDATE ... WHERE id IN (...) instead of
+        # bulk_update's CASE WHEN per row; then the "~" history rows copied from the updated rows.
+        LeaseSeat.objects.filter(pk__in=shorten).update(end=on)
+        _insert_history_from_rows(shorten, "~", by=by, reason=reason)
     if remove:
-        History = LeaseSeat.history.model
-        now = timezone.now()
-        History.objects.bulk_create(
-            [
-                History(
-                    id=h.id, lease_id=h.lease_id, seat_id=h.seat_id, start=h.start, end=h.end,
-                    history_date=now, history_type="-", history_user=by, history_change_reason=reason,
-                )
-                for h in remove
-            ]
-        )
+        _insert_history_from_rows(remove, "-", by=by, reason=reason)
         # QuerySet.delete() would send post_delete per row (one history INSERT each); the history
         # rows are written in bulk above, so delete in one statement. Nothing references LeaseSeat.
-        doomed = LeaseSeat.objects.filter(pk__in=[h.pk for h in remove])
+        doomed = LeaseSeat.objects.filter(pk__in=remove)
         doomed._raw_delete(doomed.db)
     return len(shorten) + len(remove)
+
+
+def _insert_history_from_rows(ids: Sequence[int], history_type: str, *, by, reason: str) -> None:
+    """Write LeaseSeat history rows for `ids` in one INSERT ... SELECT from the rows themselves.
+
+    The rows are what simple_history's bulk_history_create would write (same fields, one
+    history_date for the batch), without building a model instance per row in Python.
+    """
+    History = LeaseSeat.history.model
+    names = [f.attname for f in LeaseSeat._meta.concrete_fields]
+    extra = {
+        "h_date": Value(timezone.now(), output_field=DateTimeField()),
+        "h_type": Value(history_type, output_field=CharField()),
+        "h_user": Value(getattr(by, "pk", None), output_field=IntegerField()),
+        "h_reason": Value(reason, output_field=CharField()),
+    }
+    # values_list() selects the model's columns first, then the annotations, in this order.
+    rows = LeaseSeat.objects.filter(pk__in=ids).order_by().annotate(**extra).values_list(*names, *extra)
+    select_sql, params = rows.query.get_compiler(using=rows.db).as_sql()
+    targets = [History._meta.get_field(n).column for n in names]
+    history_fields = ("history_date", "history_type", "history_user", "history_change_reason")
+    targets += [History._meta.get_field(n).column for n in history_fields]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(History._meta.db_table)} ({', '.join(quote(c) for c in targets)}) {select_sql}", params
+        )
 
 
 @allocation_write
@@ -285,8 +320,8 @@ def seats_release(*, lease: Lease, seats: Sequence[Seat], on: datetime.date, by=
         raise ValidationError(_("没有选择任何席位；请至少选择一个席位。"))
     if on is None:
         raise ValidationError({"on": _("请填写释放日期。")})
-    _lock_seats(seat_ids)
-    holdings = list(LeaseSeat.objects.filter(lease=lease, seat_id__in=seat_ids, end__gt=on).order_by("pk"))
+    _lock_seat_ids(seat_ids)
+    holdings = _holding_spans(LeaseSeat.objects.filter(lease=lease, seat_id__in=seat_ids, end__gt=on))
     if not holdings:
         raise ValidationError(
             _("租约 %(lease)s 在 %(on)s 及以后没有占用所选席位，无需释放；请检查所选席位和日期。")
@@ -303,8 +338,8 @@ def seats_release_any(*, seats: Sequence[Seat], on: datetime.date, by=None) -> i
         raise ValidationError(_("没有选择任何席位；请至少选择一个席位。"))
     if on is None:
         raise ValidationError({"on": _("请填写释放日期。")})
-    _lock_seats(seat_ids)
-    holdings = list(LeaseSeat.objects.filter(seat_id__in=seat_ids, end__gt=on).order_by("pk"))
+    _lock_seat_ids(seat_ids)
+    holdings = _holding_spans(LeaseSeat.objects.filter(seat_id__in=seat_ids, end__gt=on))
     if not holdings:
         raise ValidationError(_("所选席位在 %(on)s 及以后没有被占用，无需释放。") % {"on": on})
     return _end_holdings(holdings, on, by=by, reason="release")
@@ -322,7 +357,7 @@ def lease_terminate(*, lease: Lease, on: datetime.date, reason: str = "", by=Non
         raise ValidationError(
             {"on": _("终止日期 %(on)s 晚于租约止租日 %(end)s；到期租约无需终止。") % {"on": on, "end": lease.end}}
         )
-    holdings = list(LeaseSeat.objects.filter(lease=lease, end__gt=on).order_by("pk"))
+    holdings = _holding_spans(LeaseSeat.objects.filter(lease=lease, end__gt=on))
     _end_holdings(holdings, on, by=by, reason="terminate")
     lease.status = LeaseStatus.TERMINATED
     lease.terminated_on = on

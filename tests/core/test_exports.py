@@ -1,5 +1,6 @@
 """parkops.core.exports: the streaming CSV path writes exactly what django-tables2's own export would."""
 import datetime
+from unittest import mock
 
 import pytest
 from django.test import RequestFactory
@@ -7,12 +8,13 @@ from django.utils import timezone
 from django_tables2 import RequestConfig
 
 from parkops.core.csvsafe import neutralise_row
-from parkops.core.exports import iter_table_values
+from parkops.core.exports import _fast_rows, export_columns, iter_table_values
 from parkops.firms.tables import FirmTable
 from parkops.leases import selectors, services
 from parkops.leases.models import HeadcountReport
 from parkops.leases.tables import HeadcountTable, LeaseTable
 from parkops.zones.choices import SeatCondition
+from parkops.zones.models import Seat
 from parkops.zones.tables import SeatTable
 from tests import factories
 
@@ -51,3 +53,38 @@ def test_streamed_values_are_neutralised(data):
     table = HeadcountTable(HeadcountReport.objects.select_related("firm"))
     rows = list(iter_table_values(table))
     assert rows[1][0] == "'-负数开头" and rows[1][-1] == "'=1+1"
+
+
+def test_seat_table_export_reads_values_not_records(data):
+    """The seat export comes from values_list() of its columns: no Seat instances are built."""
+    table = SeatTable(selectors.seats_with_holder(timezone.localdate()).order_by("code"))
+    columns = export_columns(table)
+    assert _fast_rows(table, columns, 100) is not None
+    with mock.patch.object(Seat, "from_db", side_effect=AssertionError("a Seat record was built")):
+        rows = list(iter_table_values(table))
+    assert len(rows) == 41
+
+
+def test_a_column_with_a_render_method_takes_the_record_path(data):
+    class RenderedSeatTable(SeatTable):
+        def value_code(self, value):
+            return f"#{value}"
+
+    table = RenderedSeatTable(selectors.seats_with_holder(timezone.localdate()).order_by("code"))
+    assert _fast_rows(table, export_columns(table), 100) is None
+    assert list(iter_table_values(table))[1][0].startswith("#")
+
+
+def test_export_plans_for_every_row_then_restores_the_setting(postgres_only, data):
+    from django.db import connection
+
+    def fraction():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW cursor_tuple_fraction")
+            return cursor.fetchone()[0]
+
+    rows = iter_table_values(SeatTable(selectors.seats_with_holder(timezone.localdate()).order_by("code")))
+    next(rows), next(rows)
+    assert fraction() == "1"
+    list(rows)
+    assert fraction() == "0.1"

@@ -73,3 +73,36 @@ def test_allocate_runs_the_same_queries_for_5_and_60_seats(seats):
     few = _queries(lambda: services.seats_allocate(lease=small, seats=seats[:5]))
     many = _queries(lambda: services.seats_allocate(lease=large, seats=seats[5:65]))
     assert few == many
+
+
+@pytest.mark.parametrize("on, kind", [(START, "-"), (datetime.date(2026, 6, 1), "~")], ids=["remove", "shorten"])
+def test_release_history_rows_carry_the_rows_user_and_reason(seats, on, kind):
+    lease = _allocated(seats, 3)
+    holdings = {h.pk: h for h in LeaseSeat.objects.filter(lease=lease)}
+    user = factories.staff_user()
+    services.seats_release(lease=lease, seats=seats[:3], on=on, by=user)
+    records = list(History.objects.filter(lease_id=lease.pk, history_type=kind))
+    assert {r.id for r in records} == set(holdings)
+    for r in records:
+        h = holdings[r.id]
+        expected_end = h.end if kind == "-" else on
+        assert (r.seat_id, r.start, r.end) == (h.seat_id, h.start, expected_end)
+        assert (r.history_user, r.history_change_reason) == (user, "release")
+        assert r.history_date is not None
+
+
+def test_release_without_a_user_leaves_history_user_empty(seats):
+    lease = _allocated(seats, 2)
+    services.seats_release(lease=lease, seats=seats[:2], on=START)
+    removed = History.objects.filter(lease_id=lease.pk, history_type="-")
+    assert list(removed.values_list("history_user", flat=True)) == [None, None]
+
+
+def test_allocate_history_rows_copy_the_new_holdings(seats):
+    lease = factories.make_lease(factories.FirmFactory(), start=START, end=END)
+    user = factories.staff_user()
+    rows = services.seats_allocate(lease=lease, seats=seats[:4], by=user)
+    assert sorted(r.seat_id for r in rows) == sorted(s.pk for s in seats[:4])
+    records = History.objects.filter(lease_id=lease.pk, history_type="+")
+    got = {(r.id, r.seat_id, r.start, r.end, r.history_user, r.history_change_reason) for r in records}
+    assert got == {(r.pk, r.seat_id, START, END, user, "allocate") for r in rows}
