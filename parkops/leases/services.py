@@ -134,6 +134,19 @@ def _lock_seats(seat_ids: Sequence[int]) -> list[Seat]:
     )
 
 
+def _check_lease_takes(lease: Lease, start: datetime.date, end: datetime.date, *, closed: str, field=None) -> None:
+    """Refuse holdings under a lease that is no longer open, or outside its period (`closed` names the action)."""
+    if lease.status not in (LeaseStatus.DRAFT, LeaseStatus.ACTIVE):
+        raise ValidationError(closed % {"lease": lease.number, "status": lease.get_status_display()})
+    if start < lease.start or end > lease.end:
+        message = _("分配期间 %(range)s 超出租约 %(lease)s 的期限 %(lease_range)s；请缩短分配期间或先续签租约。") % {
+            "range": _fmt_range(start, end),
+            "lease": lease.number,
+            "lease_range": _fmt_range(lease.start, lease.end),
+        }
+        raise ValidationError({field: message} if field else message)
+
+
 def _history_user(obj, by):
     if by is not None:
         obj._history_user = by
@@ -213,16 +226,7 @@ def seats_allocate(
     start = start or lease.start
     end = end or lease.end
     _check_range(start, end)
-    if lease.status not in (LeaseStatus.DRAFT, LeaseStatus.ACTIVE):
-        raise ValidationError(
-            _("租约 %(lease)s 状态为“%(status)s”，不能再分配席位；请新建或续签租约。")
-            % {"lease": lease.number, "status": lease.get_status_display()}
-        )
-    if start < lease.start or end > lease.end:
-        raise ValidationError(
-            _("分配期间 %(range)s 超出租约 %(lease)s 的期限 %(lease_range)s；请缩短分配期间或先续签租约。")
-            % {"range": _fmt_range(start, end), "lease": lease.number, "lease_range": _fmt_range(lease.start, lease.end)}
-        )
+    _check_lease_takes(lease, start, end, closed=_("租约 %(lease)s 状态为“%(status)s”，不能再分配席位；请新建或续签租约。"))
     seat_ids = sorted({seat.pk for seat in seats})
     if not seat_ids:
         raise ValidationError(_("没有选择任何席位；请至少选择一个席位。"))
@@ -311,38 +315,36 @@ def _insert_history_from_rows(ids: Sequence[int], history_type: str, *, by, reas
         )
 
 
-@allocation_write
-def seats_release(*, lease: Lease, seats: Sequence[Seat], on: datetime.date, by=None) -> int:
-    """End the given seats' holdings under a lease from `on` (the seat is free that day). Returns holdings changed."""
-    lease = _lock_lease(lease)
+def _release(*, holdings, seats: Sequence[Seat], on: datetime.date, by, nothing_held: str) -> int:
+    """End the given seats' holdings among `holdings` from `on`, under the seats' locks."""
     seat_ids = sorted({seat.pk for seat in seats})
     if not seat_ids:
         raise ValidationError(_("没有选择任何席位；请至少选择一个席位。"))
     if on is None:
         raise ValidationError({"on": _("请填写释放日期。")})
     _lock_seat_ids(seat_ids)
-    holdings = _holding_spans(LeaseSeat.objects.filter(lease=lease, seat_id__in=seat_ids, end__gt=on))
-    if not holdings:
-        raise ValidationError(
-            _("租约 %(lease)s 在 %(on)s 及以后没有占用所选席位，无需释放；请检查所选席位和日期。")
-            % {"lease": lease.number, "on": on}
-        )
-    return _end_holdings(holdings, on, by=by, reason="release")
+    spans = _holding_spans(holdings.filter(seat_id__in=seat_ids, end__gt=on))
+    if not spans:
+        raise ValidationError(nothing_held)
+    return _end_holdings(spans, on, by=by, reason="release")
+
+
+@allocation_write
+def seats_release(*, lease: Lease, seats: Sequence[Seat], on: datetime.date, by=None) -> int:
+    """End the given seats' holdings under a lease from `on` (the seat is free that day). Returns holdings changed."""
+    lease = _lock_lease(lease)
+    nothing_held = _("租约 %(lease)s 在 %(on)s 及以后没有占用所选席位，无需释放；请检查所选席位和日期。") % {
+        "lease": lease.number,
+        "on": on,
+    }
+    return _release(holdings=LeaseSeat.objects.filter(lease=lease), seats=seats, on=on, by=by, nothing_held=nothing_held)
 
 
 @allocation_write
 def seats_release_any(*, seats: Sequence[Seat], on: datetime.date, by=None) -> int:
     """End every holding of the given seats from `on`, whatever lease holds them (the planner's release)."""
-    seat_ids = sorted({seat.pk for seat in seats})
-    if not seat_ids:
-        raise ValidationError(_("没有选择任何席位；请至少选择一个席位。"))
-    if on is None:
-        raise ValidationError({"on": _("请填写释放日期。")})
-    _lock_seat_ids(seat_ids)
-    holdings = _holding_spans(LeaseSeat.objects.filter(seat_id__in=seat_ids, end__gt=on))
-    if not holdings:
-        raise ValidationError(_("所选席位在 %(on)s 及以后没有被占用，无需释放。") % {"on": on})
-    return _end_holdings(holdings, on, by=by, reason="release")
+    nothing_held = _("所选席位在 %(on)s 及以后没有被占用，无需释放。") % {"on": on}
+    return _release(holdings=LeaseSeat.objects.all(), seats=seats, on=on, by=by, nothing_held=nothing_held)
 
 
 @allocation_write
@@ -762,16 +764,9 @@ def lease_seat_change(
     holding = LeaseSeat.objects.select_for_update().get(pk=holding.pk)
     lease = _lock_lease(holding.lease)
     _check_range(start, end)
-    if lease.status not in (LeaseStatus.DRAFT, LeaseStatus.ACTIVE):
-        raise ValidationError(
-            _("租约 %(lease)s 状态为“%(status)s”，不能再调整席位；请新建或续签租约。")
-            % {"lease": lease.number, "status": lease.get_status_display()}
-        )
-    if start < lease.start or end > lease.end:
-        raise ValidationError(
-            {"end": _("分配期间 %(range)s 超出租约 %(lease)s 的期限 %(lease_range)s；请缩短分配期间或先续签租约。")
-             % {"range": _fmt_range(start, end), "lease": lease.number, "lease_range": _fmt_range(lease.start, lease.end)}}
-        )
+    _check_lease_takes(
+        lease, start, end, closed=_("租约 %(lease)s 状态为“%(status)s”，不能再调整席位；请新建或续签租约。"), field="end"
+    )
     _lock_seats([holding.seat_id])
     conflicts = list(
         LeaseSeat.objects.filter(seat_id=holding.seat_id)
