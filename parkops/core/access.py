@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 
@@ -20,6 +21,35 @@ def _group_names(user) -> set[str]:
         cache = set(user.groups.values_list("name", flat=True)) if user.is_authenticated else set()
         user._parkops_groups = cache
     return cache
+
+
+class ParkBackend(ModelBackend):
+    """ModelBackend whose user for a signed-in request comes with its park role in the same query.
+
+    Every page asks "staff, bureau admin or which firm's member?". Answered one query each (groups, then
+    membership), that was two more round trips on every request; here it is two EXISTS and one subquery in
+    the user's own SELECT. The membership row and its firm are read only for tenants, when first asked.
+    """
+
+    def get_user(self, user_id):
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import Group
+        from django.db.models import Exists, OuterRef, Subquery
+
+        from parkops.firms.models import FirmMember
+
+        users = get_user_model()._default_manager.annotate(
+            _in_bureau=Exists(Group.objects.filter(user=OuterRef("pk"), name=BUREAU_ADMINS)),
+            _in_staff=Exists(Group.objects.filter(user=OuterRef("pk"), name=PARK_STAFF)),
+            _member_firm_id=Subquery(FirmMember.objects.filter(user=OuterRef("pk")).order_by().values("firm_id")[:1]),
+        )
+        user = users.filter(pk=user_id).first()
+        if user is None or not self.user_can_authenticate(user):
+            return None
+        user._parkops_groups = {name for name, flag in ((BUREAU_ADMINS, user._in_bureau), (PARK_STAFF, user._in_staff)) if flag}
+        if user._member_firm_id is None:
+            user._parkops_firm = user._parkops_member = None
+        return user
 
 
 def is_bureau_admin(user) -> bool:

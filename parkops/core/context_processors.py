@@ -9,5 +9,7 @@ def roles(request):
     return {
         "is_staff_user": is_park_staff(user),
         "is_bureau_admin": is_bureau_admin(user),
-        "tenant_firm": user_firm(user),
+        # A callable, which the template calls only where it asks (the tenant branch of the nav): staff pages
+        # never read the membership.
+        "tenant_firm": lambda: user_firm(user),
     }

@@ -104,7 +104,7 @@ def zone_occupancy(on: datetime.date, *, counted: dict[int, Occupancy] | None = 
     return rows
 
 
-@dataclass
+@dataclass(slots=True)
 class SeatState:
     """One seat as the planner draws it on a day."""
 
@@ -128,36 +128,28 @@ def seat_states(floor: Floor, on: datetime.date, *, expiring_days: int = EXPIRIN
 
     The holdings are looked up by the floor's seat ids, not by joining seats on the floor: with the join,
     PostgreSQL scans every holding in force that day (the whole park's), so the planner slowed as the park
-    grew; by id it reads the floor's few hundred through the (seat, start, end) index.
+    grew; by id it reads the floor's few hundred through the seat index. Rows come as tuples, not dicts or
+    models: this runs for every seat of the floor on every planner request.
     """
-    seats = list(Seat.objects.filter(floor=floor).order_by("row", "col").values("id", "code", "row", "col", "kind", "condition"))
+    seats = list(Seat.objects.filter(floor=floor).order_by("row", "col").values_list("id", "code", "row", "col", "kind", "condition"))
     holdings = {
-        h["seat_id"]: h
+        h[0]: h
         for h in LeaseSeat.objects.on(on)
-        .filter(seat_id__in=[s["id"] for s in seats])
+        .filter(seat__in_ids=[s[0] for s in seats])
         .order_by()  # LeaseSeat's default ordering would join and sort by seat code for nothing
-        .values("seat_id", "start", "end", "lease_id", "lease__number", "lease__firm_id", "lease__firm__short_name")
+        .values_list("seat_id", "start", "end", "lease_id", "lease__number", "lease__firm_id", "lease__firm__short_name")
     }
     horizon = on + datetime.timedelta(days=expiring_days)
     states = []
-    for s in seats:
-        held = holdings.get(s["id"])
-        if s["condition"] == OOS:
-            state = "out_of_service"
-        elif held is None:
-            state = "free"
-        elif held["end"] <= horizon:
-            state = "expiring"
-        else:
-            state = "leased"
-        seat = SeatState(state=state, **s)
-        if held:
-            seat.firm_id = held["lease__firm_id"]
-            seat.firm_name = held["lease__firm__short_name"]
-            seat.lease_id = held["lease_id"]
-            seat.lease_number = held["lease__number"]
-            seat.start, seat.end = held["start"], held["end"]
-        states.append(seat)
+    append = states.append
+    for seat_id, code, row, col, kind, condition in seats:
+        held = holdings.get(seat_id)
+        if held is None:
+            append(SeatState(seat_id, code, row, col, kind, condition, "out_of_service" if condition == OOS else "free"))
+            continue
+        _sid, start, end, lease_id, number, firm_id, firm_name = held
+        state = "out_of_service" if condition == OOS else "expiring" if end <= horizon else "leased"
+        append(SeatState(seat_id, code, row, col, kind, condition, state, firm_id, firm_name, lease_id, number, start, end))
     return states
 
 

@@ -49,3 +49,51 @@ def test_staff_see_everything_and_strangers_nothing(two_firms, staff, bureau_adm
         assert not Lease.objects.visible_to(nobody).exists()
         assert not Seat.objects.visible_to(nobody).exists()
         assert not Firm.objects.visible_to(nobody).exists()
+
+
+# --- ParkBackend: the signed-in user arrives with its role -------------------------------------------------
+
+
+def test_staff_role_arrives_with_the_user_in_one_query(staff, bureau_admin, django_assert_num_queries):
+    from parkops.core.access import ParkBackend
+
+    with django_assert_num_queries(2):
+        user, admin = ParkBackend().get_user(staff.pk), ParkBackend().get_user(bureau_admin.pk)
+        assert is_park_staff(user) and not is_bureau_admin(user) and user_firm(user) is None
+        assert is_park_staff(admin) and is_bureau_admin(admin) and user_firm(admin) is None
+
+
+def test_tenant_role_reads_the_membership_once(firm, django_assert_num_queries):
+    from parkops.core.access import ParkBackend, user_membership
+
+    member = tenant_user(firm, "pingan-viewer", role="viewer")
+    with django_assert_num_queries(2):
+        user = ParkBackend().get_user(member.pk)
+        assert not is_park_staff(user)
+        assert user_firm(user) == firm and user_firm(user) == firm
+        assert user_membership(user).role == "viewer"
+
+
+def test_group_change_takes_effect_on_the_next_request(client, staff):
+    """The role is read per request, never cached in the session: a removed staff member loses access at once."""
+    client.force_login(staff)
+    assert client.get("/planner/").status_code == 200
+    staff.groups.clear()
+    assert client.get("/planner/").status_code == 404
+
+
+def test_inactive_user_is_signed_out(staff):
+    from parkops.core.access import ParkBackend
+
+    staff.is_active = False
+    staff.save(update_fields=["is_active"])
+    assert ParkBackend().get_user(staff.pk) is None
+
+
+def test_in_ids_lookup_matches_the_plain_in(floor):
+    seats = list(floor.seats.order_by("pk"))
+    wanted = [seats[0].pk, seats[3].pk, seats[-1].pk]
+    assert list(Seat.objects.filter(pk__in_ids=wanted).order_by("pk")) == [seats[0], seats[3], seats[-1]]
+    assert not Seat.objects.filter(pk__in_ids=[]).exists()
+    lease = make_lease(seats=seats[:2])
+    assert set(LeaseSeat.objects.filter(seat__in_ids=[seats[1].pk, seats[5].pk]).values_list("lease_id", flat=True)) == {lease.pk}
