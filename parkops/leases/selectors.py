@@ -225,6 +225,7 @@ class PhaseCapacity:
     laid_out: int
     leased: int
     reservations: int
+    floors: int | None = None  # floors entered in the phase's buildings (None when not counted)
 
     @property
     def planned(self) -> int:
@@ -267,7 +268,10 @@ def add_up(parts, key) -> dict[object, Occupancy]:
 
 
 def phase_capacity(on: datetime.date, *, counted: dict[int, Occupancy] | None = None) -> list[PhaseCapacity]:
-    """Return every phase's capacity figures on a day. Three queries, one when `counted` (phase id -> seats) is given."""
+    """Return every phase's capacity figures on a day. Three queries, one when `counted` (phase id -> seats) is given.
+
+    Without `counted`, the phases' floors are counted with their seats (PhaseCapacity.floors).
+    """
     active = Q(reservations__status=ReservationStatus.ACTIVE)
     phases = list(
         Phase.objects.select_related("zone").annotate(
@@ -279,25 +283,27 @@ def phase_capacity(on: datetime.date, *, counted: dict[int, Occupancy] | None = 
         laid_out = {k: occ.seats for k, occ in counted.items()}
         leased = {k: occ.leased for k, occ in counted.items()}
         return _phase_rows(phases, laid_out, leased)
-    laid_out = {
-        r["floor__building__phase"]: r["n"]
-        for r in Seat.objects.filter(floor__building__phase__isnull=False)
-        .values("floor__building__phase")
+    floors, laid_out = {}, {}
+    for phase_id, n_floors, n_seats in (
+        Floor.objects.filter(building__phase__isnull=False)
+        .values_list("building__phase")
+        .annotate(floors=Count("id", distinct=True), seats=Count("seats"))
+        .order_by()
+    ):
+        floors[phase_id], laid_out[phase_id] = n_floors, n_seats
+    # A seat has at most one holding on a day (the exclusion constraint; the services on SQLite), so holdings
+    # in force are counted as they are, without a DISTINCT over seats.
+    leased = dict(
+        LeaseSeat.objects.on(on)
+        .filter(seat__floor__building__phase__isnull=False)
+        .values_list("seat__floor__building__phase")
         .annotate(n=Count("id"))
         .order_by()
-    }
-    leased = {
-        r["seat__floor__building__phase"]: r["n"]
-        for r in LeaseSeat.objects.on(on)
-        .filter(seat__floor__building__phase__isnull=False)
-        .values("seat__floor__building__phase")
-        .annotate(n=Count("seat", distinct=True))
-        .order_by()
-    }
-    return _phase_rows(phases, laid_out, leased)
+    )
+    return _phase_rows(phases, laid_out, leased, floors)
 
 
-def _phase_rows(phases, laid_out: dict, leased: dict) -> list[PhaseCapacity]:
+def _phase_rows(phases, laid_out: dict, leased: dict, floors: dict | None = None) -> list[PhaseCapacity]:
     return [
         PhaseCapacity(
             phase=p,
@@ -305,6 +311,7 @@ def _phase_rows(phases, laid_out: dict, leased: dict) -> list[PhaseCapacity]:
             laid_out=laid_out.get(p.pk, 0),
             leased=leased.get(p.pk, 0),
             reservations=p.reservation_count,
+            floors=None if floors is None else floors.get(p.pk, 0),
         )
         for p in phases
     ]
@@ -836,20 +843,35 @@ class FloorStack:
 
 
 def building_stack(building, on: datetime.date) -> list[FloorStack]:
-    """Return a building's floors, top floor first, each split into seats per firm. Four queries."""
-    floors = list(Floor.objects.filter(building=building).order_by("-level"))
-    counted = occupancy_by("floor", on, seat_filter=Q(floor__building=building))
+    """Return a building's floors, top floor first, each split into seats per firm. Two queries.
+
+    The floors come with their seat and out-of-service counts; the holdings per floor and firm give the
+    leased figures (a seat has at most one holding on a day, so the firms' counts add up to the floor's).
+    """
+    floors = list(
+        Floor.objects.filter(building=building)
+        .annotate(n_seats=Count("seats"), n_oos=Count("seats", filter=Q(seats__condition=OOS)))
+        .order_by("-level")
+    )
     per_floor: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
-    for row in (
+    leased: dict[int, int] = defaultdict(int)
+    leased_oos: dict[int, int] = defaultdict(int)
+    for floor_id, firm_id, name, n, n_oos in (
         LeaseSeat.objects.on(on)
         .filter(seat__floor__building=building)
-        .values("seat__floor", "lease__firm", "lease__firm__short_name")
-        .annotate(n=Count("seat", distinct=True))
+        .values_list("seat__floor", "lease__firm", "lease__firm__short_name")
+        .annotate(n=Count("seat", distinct=True), oos=Count("seat", distinct=True, filter=Q(seat__condition=OOS)))
         .order_by("seat__floor", "-n", "lease__firm__short_name")
     ):
-        per_floor[row["seat__floor"]].append((row["lease__firm"], row["lease__firm__short_name"], row["n"]))
+        per_floor[floor_id].append((firm_id, name, n))
+        leased[floor_id] += n
+        leased_oos[floor_id] += n_oos
     return [
-        FloorStack(floor=f, occupancy=counted.get(f.pk, Occupancy(key=f.pk)), firms=per_floor.get(f.pk, []))
+        FloorStack(
+            floor=f,
+            occupancy=Occupancy(key=f.pk, seats=f.n_seats, leased=leased[f.pk], out_of_service=f.n_oos - leased_oos[f.pk]),
+            firms=per_floor.get(f.pk, []),
+        )
         for f in floors
     ]
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from html import escape  # the stdlib one: same output as Django's, without its lazy-string wrapper per call
 from urllib.parse import urlencode
 
@@ -28,7 +27,7 @@ from parkops.core.access import StaffRequiredMixin, staff_required
 from parkops.firms.choices import FirmStatus
 from parkops.firms.models import Firm
 from parkops.leases import selectors, services
-from parkops.leases.choices import LeaseStatus, RentTerms
+from parkops.leases.choices import LeaseStatus, RentTerms, ReservationStatus
 from parkops.leases.models import CapacityReservation, Lease, LeaseSeat
 from parkops.zones.models import Building, Floor, Seat
 
@@ -118,16 +117,6 @@ def buildings_by_zone(floors) -> dict[int, list[dict]]:
 # --- floor planner ---------------------------------------------------------------------------
 
 
-@dataclass
-class Cell:
-    """One seat as drawn: the spacers (grid spans) before it, its firm colour, whether it is highlighted."""
-
-    seat: selectors.SeatState
-    gaps: list[int] = field(default_factory=list)
-    colour: int | None = None
-    hl: bool = False
-
-
 def _gaps(pos: int, target: int, cols: int) -> list[int]:
     """Return spacer spans that move CSS grid auto-placement from cell `pos` to `target`, one per row crossed."""
     spans = []
@@ -152,55 +141,59 @@ def _highlighter(text: str):
 
 
 def floor_plan(floor: Floor, on: datetime.date, highlight: str = "") -> dict:
-    """Return what the floor partial draws: cells in grid order, legend, counts, and the leases the tooltips name."""
+    """Return what the floor partial draws: the grid's markup, legend, counts, and the leases the tooltips name."""
     states = selectors.seat_states(floor, on)
     held = Counter(s.firm_id for s in states if s.firm_id)
     names = {s.firm_id: s.firm_name for s in states if s.firm_id}
     colours = firm_colours(firm_id for firm_id, _n in held.most_common())
-    is_highlighted = _highlighter(highlight)
+    is_highlighted = _highlighter(highlight) if highlight else None
     cols = max([floor.grid_cols] + [s.col + 1 for s in states])
-    cells, pos = [], 0
-    for s in states:
-        target = s.row * cols + s.col
-        cells.append(
-            Cell(seat=s, gaps=_gaps(pos, target, cols), colour=colours.get(s.firm_id), hl=bool(highlight) and is_highlighted(s))
-        )
-        pos = target + 1
+    grid, highlighted = grid_html(states, cols, colours, is_highlighted)
     leases = {
-        s.lease_id: [s.firm_name, s.lease_number, s.start.isoformat(), s.end.isoformat()] for s in states if s.lease_id
+        str(s.lease_id): [s.firm_name, s.lease_number, s.start.isoformat(), s.end.isoformat()] for s in states if s.lease_id
     }
     return {
         "floor": floor,
         "on": on,
         "cols": cols,
-        "cells": cells,
         "legend": [{"firm_id": f, "name": names[f], "seats": n, "colour": colours[f]} for f, n in held.most_common()],
         "counts": Counter(s.state for s in states),
         "seat_total": len(states),
-        "leases": {str(k): v for k, v in leases.items()},
-        "highlighted": sum(1 for c in cells if c.hl),
-        "grid_html": grid_html(cells),
+        "leases": leases,
+        "highlighted": highlighted,
+        "grid_html": grid,
     }
 
 
-def _cell_html(c: Cell) -> str:
-    """Return one seat's markup (spacers, then the <i>), exactly as the template loop drew it."""
-    s = c.seat
-    parts = [f'<b style="grid-column:span {n}"></b>' for n in c.gaps]
-    attrs = f'data-seat-code="{escape(s.code)}" data-state="{escape(s.state)}"'
-    if s.lease_id:
-        attrs += f' data-l="{int(s.lease_id)}"'
-    if c.colour is not None:
-        attrs += f' class="f{int(c.colour)}{" hl" if c.hl else ""}"'
-    elif c.hl:
-        attrs += ' class="hl"'
-    parts.append(f"<i {attrs}></i>")
-    return "".join(parts)
+def grid_html(states, cols: int, colours: dict, is_highlighted=None) -> tuple[str, int]:
+    """Return the grid's cells as one safe string, and how many are highlighted.
 
-
-def grid_html(cells: list[Cell]) -> str:
-    """Return the grid's cells as one safe string: a template loop over hundreds of seats was most of the page's time."""
-    return mark_safe("".join(_cell_html(c) for c in cells))  # every value is escaped or an int in _cell_html
+    Each seat is an <i> with its code, state, lease and firm colour class, preceded by the spacers (grid
+    spans) that carry CSS auto-placement to its row and column. Built here rather than in a template loop,
+    which over hundreds of seats was most of the page's time. Every value is escaped or an int.
+    """
+    parts, pos, highlighted = [], 0, 0
+    append = parts.append
+    for s in states:
+        target = s.row * cols + s.col
+        if target > pos:
+            for n in _gaps(pos, target, cols):
+                append(f'<b style="grid-column:span {n}"></b>')
+        pos = target + 1
+        classes = []
+        colour = colours.get(s.firm_id)
+        if colour is not None:
+            classes.append(f"f{int(colour)}")
+        if is_highlighted is not None and is_highlighted(s):
+            classes.append("hl")
+            highlighted += 1
+        attrs = f'data-seat-code="{escape(s.code)}" data-state="{s.state}"'
+        if s.lease_id:
+            attrs += f' data-l="{int(s.lease_id)}"'
+        if classes:
+            attrs += f' class="{" ".join(classes)}"'
+        append(f"<i {attrs}></i>")
+    return mark_safe("".join(parts)), highlighted
 
 
 JS_TEXT = {
@@ -451,37 +444,40 @@ class ZoneDView(StaffRequiredMixin, DayMixin, TemplateView):
         reservations = defaultdict(list)
         for r in CapacityReservation.objects.select_related("firm", "lease").order_by("phase", "status", "-seats"):
             reservations[r.phase_id].append(r)
-        # Only a count per phase: the convert form loads its floor list on demand (phase_floors),
-        # so the board's size does not grow with the number of zone-D floors.
-        floors = dict(
-            Floor.objects.filter(building__phase__isnull=False)
-            .values_list("building__phase")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
+        # A row's change / cancel / convert forms load when its 操作 is opened (reservation_actions), so the
+        # board stays one line per reservation however many there are.
         context["phases"] = [
-            {
-                "cap": cap,
-                "open": max(cap.planned - cap.committed, 0),
-                "reservations": reservations.get(cap.phase.pk, []),
-                "floor_count": floors.get(cap.phase.pk, 0),
-            }
+            {"cap": cap, "open": max(cap.planned - cap.committed, 0), "reservations": reservations.get(cap.phase.pk, [])}
             for cap in selectors.phase_capacity(context["on"])
         ]
-        context["rent_terms"] = RentTerms.choices
         context.setdefault("add_form", ReservationForm(initial={"wanted_from": None}))
         return context
 
 
-@require_GET
-@staff_required
-def phase_floors(request, pk):
-    """Return <option>s of a zone-D phase's floors with their free seats on ?on=, for the convert form."""
-    on = DayForm(request.GET if "on" in request.GET else None).day()
-    floors = Floor.objects.filter(building__phase=pk).select_related("building").order_by("building__code", "level")
-    counted = selectors.occupancy_by("floor", on, seat_filter=Q(floor__building__phase=pk))
-    options = [(f, counted.get(f.pk, selectors.Occupancy(key=f.pk)).free) for f in floors]
-    return render(request, "planner/_phase_floor_options.html", {"options": options})
+class ReservationActionsView(StaffRequiredMixin, DayMixin, TemplateView):
+    """An active reservation's forms: change, cancel, and convert into a lease on one of its phase's floors.
+
+    The board loads this into the row (htmx) when its 操作 is opened; without JavaScript it is a page of its own.
+    """
+
+    def get_template_names(self):
+        return ["planner/_reservation_actions.html" if self.request.htmx else "planner/reservation_actions.html"]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        reservation = get_object_or_404(
+            CapacityReservation.objects.select_related("firm", "phase__zone"), pk=self.kwargs["pk"], status=ReservationStatus.ACTIVE
+        )
+        context.update(reservation=reservation, floor_options=_phase_floor_options(reservation.phase_id, context["on"]),
+                       rent_terms=RentTerms.choices)
+        return context
+
+
+def _phase_floor_options(phase_id: int, on: datetime.date) -> list[tuple[Floor, int]]:
+    """Return a phase's floors, by building and level, each with its free seats on a day. Three queries."""
+    floors = Floor.objects.filter(building__phase=phase_id).select_related("building").order_by("building__code", "level")
+    counted = selectors.occupancy_by("floor", on, seat_filter=Q(floor__building__phase=phase_id))
+    return [(f, counted.get(f.pk, selectors.Occupancy(key=f.pk)).free) for f in floors]
 
 
 def _board(on=None) -> str:

@@ -120,3 +120,21 @@ def test_free_seats_skips_held_and_out_of_service(park, django_assert_max_num_qu
     # After the second lease of seats 11-15 ends they are free again.
     later = selectors.free_seats(Q(floor=park), D(2026, 4, 15), D(2026, 6, 1), limit=100)
     assert [s.code for s in later][:5] == [s.code for s in first(park, 5, 10)]
+
+
+def test_building_stack_splits_each_floor_by_firm(park, firm, other_firm):
+    """Two floors of one building; a leased out-of-service seat counts as leased only, as everywhere else."""
+    upper = make_floor(12, building=park.building, level=park.level + 1)
+    make_lease(firm, seats=first(upper, 4))
+    services.seats_set_condition(seats=first(park, 1), condition=SeatCondition.OUT_OF_SERVICE)  # leased by firm
+    stack = selectors.building_stack(park.building, D(2026, 3, 1))
+    assert [s.floor for s in stack] == [upper, park]
+    top, low = stack
+    assert top.firms == [(firm.pk, firm.short_name, 4)]
+    assert (top.occupancy.seats, top.occupancy.leased, top.occupancy.out_of_service, top.occupancy.free) == (12, 4, 0, 8)
+    assert low.firms == [(firm.pk, firm.short_name, 10), (other_firm.pk, other_firm.short_name, 5)]
+    assert (low.occupancy.seats, low.occupancy.leased, low.occupancy.out_of_service, low.occupancy.free) == (40, 15, 3, 22)
+    by_floor = selectors.occupancy_by("floor", D(2026, 3, 1))
+    for s in stack:
+        same = by_floor[s.floor.pk]
+        assert (s.occupancy.seats, s.occupancy.leased, s.occupancy.out_of_service) == (same.seats, same.leased, same.out_of_service)

@@ -540,12 +540,25 @@ def test_reservation_choice_only_on_phase_floors(staff_client, floor, phase, fir
     assert response.status_code == 422 and not LeaseSeat.objects.exists()
 
 
-def test_phase_floors_lists_that_phases_floors_with_free_seats(staff_client, phase, firm, floor, client, tenant):
+def test_reservation_actions_offer_that_phases_floors_with_free_seats(staff_client, phase, firm, floor, client, tenant):
+    r = services.reservation_create(firm=firm, phase=phase, seats=20)
     factories.make_lease(firm, seats=list(phase.floor.seats.order_by("code")[:12]), start=JAN1, end=NEXT_JAN1)
-    url = reverse("planner:phase_floors", args=[phase.pk])
-    html = staff_client.get(url, {"on": "2026-06-01"}).content.decode()
+    url = reverse("planner:reservation_actions", args=[r.pk])
+    html = staff_client.get(url, {"on": "2026-06-01"}, HTTP_HX_REQUEST="true").content.decode()
     assert re.findall(r'<option value="(\d+)">', html) == [str(phase.floor.pk)]  # not zone C's floor
     assert "D-1-2F（空闲 18 席）" in html
-    assert "（空闲 30 席）" in staff_client.get(url, {"on": "2027-06-01"}).content.decode()
+    assert "<html" not in html and reverse("planner:reservation_change", args=[r.pk]) in html
+    assert reverse("planner:reservation_convert", args=[r.pk]) in html and 'value="20"' in html
+    page = staff_client.get(url, {"on": "2027-06-01"}).content.decode()  # without htmx: a page of its own
+    assert "<html" in page and "（空闲 30 席）" in page and reverse("planner:zone_d") in page
     client.force_login(tenant)
     assert client.get(url).status_code == 404
+    services.reservation_cancel(reservation=r)
+    assert staff_client.get(url).status_code == 404  # only active reservations have actions
+
+
+def test_zone_d_board_rows_load_their_forms_on_demand(staff_client, phase, firm):
+    r = services.reservation_create(firm=firm, phase=phase, seats=20)
+    html = staff_client.get(reverse("planner:zone_d")).content.decode()
+    assert f'hx-get="{reverse("planner:reservation_actions", args=[r.pk])}?on=' in html
+    assert reverse("planner:reservation_change", args=[r.pk]) not in html
