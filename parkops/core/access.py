@@ -27,28 +27,35 @@ class ParkBackend(ModelBackend):
     """ModelBackend whose user for a signed-in request comes with its park role in the same query.
 
     Every page asks "staff, bureau admin or which firm's member?". Answered one query each (groups, then
-    membership), that was two more round trips on every request; here it is two EXISTS and one subquery in
-    the user's own SELECT. The membership row and its firm are read only for tenants, when first asked.
+    membership and firm), that was two more round trips on every request; here the groups are two EXISTS and
+    the membership with its firm a join (FirmMember.user is one-to-one) in the user's own SELECT. The role is
+    read on every request, never kept in the session, so a change takes effect on the next one.
     """
 
     def get_user(self, user_id):
         from django.contrib.auth import get_user_model
         from django.contrib.auth.models import Group
-        from django.db.models import Exists, OuterRef, Subquery
+        from django.core.exceptions import ObjectDoesNotExist
+        from django.db.models import Exists, OuterRef
 
-        from parkops.firms.models import FirmMember
-
-        users = get_user_model()._default_manager.annotate(
-            _in_bureau=Exists(Group.objects.filter(user=OuterRef("pk"), name=BUREAU_ADMINS)),
-            _in_staff=Exists(Group.objects.filter(user=OuterRef("pk"), name=PARK_STAFF)),
-            _member_firm_id=Subquery(FirmMember.objects.filter(user=OuterRef("pk")).order_by().values("firm_id")[:1]),
+        users = (
+            get_user_model()
+            ._default_manager.select_related("firm_membership__firm")
+            .annotate(
+                _in_bureau=Exists(Group.objects.filter(user=OuterRef("pk"), name=BUREAU_ADMINS)),
+                _in_staff=Exists(Group.objects.filter(user=OuterRef("pk"), name=PARK_STAFF)),
+            )
         )
         user = users.filter(pk=user_id).first()
         if user is None or not self.user_can_authenticate(user):
             return None
         user._parkops_groups = {name for name, flag in ((BUREAU_ADMINS, user._in_bureau), (PARK_STAFF, user._in_staff)) if flag}
-        if user._member_firm_id is None:
-            user._parkops_firm = user._parkops_member = None
+        try:
+            member = user.firm_membership
+        except ObjectDoesNotExist:
+            member = None
+        user._parkops_member = member
+        user._parkops_firm = member.firm if member else None
         return user
 
 

@@ -1,6 +1,6 @@
 """Tables of the tenant portal: the firm's own seats and leases, on screen and as CSV / XLSX exports."""
 import django_tables2 as tables
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from parkops.leases.models import Lease, LeaseSeat
@@ -72,49 +72,6 @@ class PortalTable(tables.Table):
         orderable = False
 
 
-class HoldingTable(PortalTable):
-    """The firm's seats per floor today, each floor linking to its map."""
-
-    zone_code = tables.Column(verbose_name=_("区域"))
-    building_code = tables.Column(verbose_name=_("楼栋"))
-    floor_label = tables.Column(verbose_name=_("楼层"))
-    seats = tables.Column(verbose_name=_("席位数"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
-    floor_map = tables.LinkColumn(
-        "portal:floor", args=[tables.A("floor_id")], text=_("查看楼层图"), empty_values=(), verbose_name=""
-    )
-
-    class Meta(PortalTable.Meta):
-        empty_text = _("贵企业目前没有占用席位。")
-
-
-class LeaseRowTable(PortalTable):
-    """The firm's leases with status, dates, rent terms and days left; those ending within 90 days stand out."""
-
-    number = tables.Column(accessor="lease__number", verbose_name=_("合同编号"))
-    status = tables.Column(verbose_name=_("状态"))
-    start = tables.DateColumn(accessor="lease__start", format="Y-m-d", verbose_name=_("起租日"))
-    last_day = tables.DateColumn(accessor="lease__last_day", format="Y-m-d", verbose_name=_("到期日"))
-    days_left = tables.Column(verbose_name=_("剩余天数"), default="—", attrs={"td": {"class": "num"}, "th": {"class": "num"}})
-    rent_terms = tables.Column(accessor="lease__get_rent_terms_display", verbose_name=_("租金条款"))
-    monthly_rate = tables.Column(accessor="lease__monthly_rate", verbose_name=_("每席月租（元）"),
-                                 attrs={"td": {"class": "num"}, "th": {"class": "num"}})
-    seats_on = tables.Column(accessor="lease__seats_on", verbose_name=_("当前席位数"),
-                             attrs={"td": {"class": "num"}, "th": {"class": "num"}})
-
-    class Meta(PortalTable.Meta):
-        empty_text = _("贵企业还没有租约。")
-        row_attrs = {"class": lambda record: "expiring" if record.expiring else ""}
-
-    def render_days_left(self, value, record):
-        if record.expiring:
-            return format_html('<span class="flag-warn" title="{}">{}</span>', self.expiry_note, value)
-        return value
-
-    @property
-    def expiry_note(self) -> str:
-        return _("%(expiry_days)s 天内到期") % {"expiry_days": EXPIRY_WARNING_DAYS}
-
-
 class SeatRequestTable(PortalTable):
     """The firm's seat requests with staff's decisions and reasons; open ones can be withdrawn on the requests page."""
 
@@ -136,19 +93,6 @@ class SeatRequestTable(PortalTable):
 
     def render_number(self, value):
         return f"#{value}"
-
-
-class ReservationTable(PortalTable):
-    """The firm's zone-D capacity reservations."""
-
-    phase = tables.Column(verbose_name=_("分期"))
-    seats = tables.Column(verbose_name=_("预留席位数"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
-    wanted_from = tables.DateColumn(format="Y-m-d", verbose_name=_("期望入驻日期"), default="—")
-    status = tables.Column(accessor="get_status_display", verbose_name=_("状态"))
-    lease = tables.Column(accessor="lease__number", verbose_name=_("转换的租约"), default="—")
-
-    class Meta(PortalTable.Meta):
-        empty_text = _("没有 D 区容量预留。")
 
 
 class HeadcountTable(PortalTable):

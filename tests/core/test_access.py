@@ -63,11 +63,11 @@ def test_staff_role_arrives_with_the_user_in_one_query(staff, bureau_admin, djan
         assert is_park_staff(admin) and is_bureau_admin(admin) and user_firm(admin) is None
 
 
-def test_tenant_role_reads_the_membership_once(firm, django_assert_num_queries):
+def test_tenant_role_and_firm_arrive_with_the_user_in_one_query(firm, django_assert_num_queries):
     from parkops.core.access import ParkBackend, user_membership
 
     member = tenant_user(firm, "pingan-viewer", role="viewer")
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         user = ParkBackend().get_user(member.pk)
         assert not is_park_staff(user)
         assert user_firm(user) == firm and user_firm(user) == firm
@@ -80,6 +80,17 @@ def test_group_change_takes_effect_on_the_next_request(client, staff):
     assert client.get("/planner/").status_code == 200
     staff.groups.clear()
     assert client.get("/planner/").status_code == 404
+
+
+def test_membership_change_takes_effect_on_the_next_request(client, firm, other_firm):
+    user = tenant_user(firm, "moved")
+    client.force_login(user)
+    assert firm.short_name in client.get("/portal/").content.decode()
+    FirmMember.objects.filter(user=user).update(firm=other_firm)
+    page = client.get("/portal/").content.decode()
+    assert other_firm.short_name in page and firm.short_name not in page
+    FirmMember.objects.filter(user=user).delete()
+    assert client.get("/portal/").status_code in (403, 404)
 
 
 def test_inactive_user_is_signed_out(staff):
