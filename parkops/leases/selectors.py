@@ -268,7 +268,7 @@ def add_up(parts, key) -> dict[object, Occupancy]:
 
 
 def phase_capacity(on: datetime.date, *, counted: dict[int, Occupancy] | None = None) -> list[PhaseCapacity]:
-    """Return every phase's capacity figures on a day. Three queries, one when `counted` (phase id -> seats) is given.
+    """Return every phase's capacity figures on a day. Two queries, one when `counted` (phase id -> seats) is given.
 
     Without `counted`, the phases' floors are counted with their seats (PhaseCapacity.floors).
     """
@@ -283,23 +283,18 @@ def phase_capacity(on: datetime.date, *, counted: dict[int, Occupancy] | None = 
         laid_out = {k: occ.seats for k, occ in counted.items()}
         leased = {k: occ.leased for k, occ in counted.items()}
         return _phase_rows(phases, laid_out, leased)
-    floors, laid_out = {}, {}
-    for phase_id, n_floors, n_seats in (
+    # Floors, seats and the seats held on the day, per phase, in one pass over the phases' floors. A seat has at
+    # most one holding on a day (the exclusion constraint; the services on SQLite), so the join adds no rows.
+    held = FilteredRelation("seats__lease_seats", condition=Q(seats__lease_seats__start__lte=on, seats__lease_seats__end__gt=on))
+    floors, laid_out, leased = {}, {}, {}
+    for phase_id, n_floors, n_seats, n_leased in (
         Floor.objects.filter(building__phase__isnull=False)
+        .annotate(held=held)
         .values_list("building__phase")
-        .annotate(floors=Count("id", distinct=True), seats=Count("seats"))
+        .annotate(floors=Count("id", distinct=True), seats=Count("seats"), leased=Count("held"))
         .order_by()
     ):
-        floors[phase_id], laid_out[phase_id] = n_floors, n_seats
-    # A seat has at most one holding on a day (the exclusion constraint; the services on SQLite), so holdings
-    # in force are counted as they are, without a DISTINCT over seats.
-    leased = dict(
-        LeaseSeat.objects.on(on)
-        .filter(seat__floor__building__phase__isnull=False)
-        .values_list("seat__floor__building__phase")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+        floors[phase_id], laid_out[phase_id], leased[phase_id] = n_floors, n_seats, n_leased
     return _phase_rows(phases, laid_out, leased, floors)
 
 

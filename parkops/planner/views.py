@@ -442,7 +442,11 @@ class ZoneDView(StaffRequiredMixin, DayMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         reservations = defaultdict(list)
-        for r in CapacityReservation.objects.select_related("firm", "lease").order_by("phase", "status", "-seats"):
+        for r in (
+            CapacityReservation.objects.select_related("firm", "lease")
+            .only("phase_id", "status", "seats", "wanted_from", "note", "firm__short_name", "lease__number")
+            .order_by("phase", "status", "-seats")
+        ):
             reservations[r.phase_id].append(r)
         # A row's change / cancel / convert forms load when its 操作 is opened (reservation_actions), so the
         # board stays one line per reservation however many there are.
@@ -450,7 +454,8 @@ class ZoneDView(StaffRequiredMixin, DayMixin, TemplateView):
             {"cap": cap, "open": max(cap.planned - cap.committed, 0), "reservations": reservations.get(cap.phase.pk, [])}
             for cap in selectors.phase_capacity(context["on"])
         ]
-        context.setdefault("add_form", ReservationForm(initial={"wanted_from": None}))
+        add_form = context.setdefault("add_form", ReservationForm(initial={"wanted_from": None}))
+        context["add_phase"] = str(add_form["phase"].value() or "")
         return context
 
 

@@ -449,6 +449,14 @@ def test_add_reservation_bad_input(staff_client, phase, firm, change, message):
     assert not CapacityReservation.objects.exists()
 
 
+def test_refused_reservation_keeps_what_was_typed(staff_client, phase, firm):
+    data = {"firm_q": firm.short_name, "phase": phase.pk, "seats": 101, "wanted_from": "2026-09-01", "note": "扩编<b>"}
+    html = staff_client.post(reverse("planner:reservation_add"), data).content.decode()
+    assert f'<option value="{phase.pk}" selected>' in html
+    assert 'name="seats" min="1" required value="101"' in html and 'value="2026-09-01"' in html
+    assert 'value="扩编&lt;b&gt;"' in html and "扩编<b>" not in html
+
+
 def test_change_and_cancel_reservation(staff_client, phase, firm, other_firm):
     r = services.reservation_create(firm=firm, phase=phase, seats=30)
     services.reservation_create(firm=other_firm, phase=phase, seats=60)
