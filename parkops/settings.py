@@ -107,6 +107,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "parkops.urls"
 WSGI_APPLICATION = "parkops.wsgi.application"
 
+# Widgets in their Jinja2 templates where Django ships one, Django's engine otherwise (parkops/core/forms.py).
+FORM_RENDERER = "parkops.core.forms.ParkFormRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -218,9 +218,15 @@ class FloorView(StaffRequiredMixin, DayMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        floor = get_object_or_404(Floor.objects.select_related("building__zone", "building__phase"), pk=self.kwargs["pk"])
+        # The floor and its building's other floors (the level links) in one query.
+        siblings = list(
+            Floor.objects.filter(building__floors=self.kwargs["pk"]).select_related("building__zone", "building__phase").order_by("level")
+        )
+        floor = next((f for f in siblings if f.pk == self.kwargs["pk"]), None)
+        if floor is None:
+            raise Http404
         context.update(floor_plan(floor, context["on"], self.request.GET.get("highlight", "")))
-        context["siblings"] = Floor.objects.filter(building=floor.building_id).order_by("level").only("id", "level", "label")
+        context["siblings"] = siblings
         context.setdefault("form", FloorActionForm(floor=floor, initial={"on": context["on"], "start": context["on"]}))
         context["js_text"] = JS_TEXT
         return context
