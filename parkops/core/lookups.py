@@ -4,6 +4,7 @@
 parameters and PostgreSQL plans a 600-term IN list on every request. ``= ANY(%s)`` with the list as one
 array does the same match with one parameter. SQLite has no arrays and gets the plain IN list.
 """
+from django.core.exceptions import EmptyResultSet
 from django.db import models
 from django.db.models import Lookup
 
@@ -16,12 +17,14 @@ class InIds(Lookup):
         return [int(value) for value in self.rhs]
 
     def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
         if not self.rhs:
-            return "1 = 0", []
+            raise EmptyResultSet  # as __in does: nothing matches (and everything matches its exclude())
+        lhs, lhs_params = self.process_lhs(compiler, connection)
         return f"{lhs} IN ({', '.join(['%s'] * len(self.rhs))})", [*lhs_params, *self.rhs]
 
     def as_postgresql(self, compiler, connection):
+        if not self.rhs:
+            raise EmptyResultSet
         lhs, lhs_params = self.process_lhs(compiler, connection)
         return f"{lhs} = ANY(%s)", [*lhs_params, self.rhs]
 

@@ -130,7 +130,7 @@ def _lock_lease(lease: Lease) -> Lease:
 
 def _lock_seats(seat_ids: Sequence[int]) -> list[Seat]:
     return list(
-        Seat.objects.select_for_update().filter(pk__in=seat_ids).order_by("pk").only("id", "code", "condition")
+        Seat.objects.select_for_update().filter(pk__in_ids=seat_ids).order_by("pk").only("id", "code", "condition")
     )
 
 
@@ -239,7 +239,7 @@ def seats_allocate(
             _("席位 %(seats)s 处于停用状态，不能分配；请先恢复启用或改选其他席位。") % {"seats": _list_codes(out_of_service)}
         )
     conflicts = list(
-        LeaseSeat.objects.filter(seat_id__in=seat_ids)
+        LeaseSeat.objects.filter(seat_id__in_ids=seat_ids)
         .overlapping(start, end)
         .select_related("seat", "lease__firm")
         .order_by("seat__code", "start")
@@ -253,7 +253,7 @@ def seats_allocate(
     rows = LeaseSeat.objects.bulk_create(rows)
     ids = [row.pk for row in rows]
     if None in ids:  # a backend that does not return ids from a bulk INSERT
-        held = LeaseSeat.objects.filter(lease=lease, seat_id__in=seat_ids, start=start).order_by("seat_id")
+        held = LeaseSeat.objects.filter(lease=lease, seat_id__in_ids=seat_ids, start=start).order_by("seat_id")
         rows = list(held)
         ids = [row.pk for row in rows]
     _insert_history_from_rows(ids, "+", by=by, reason="allocate")
@@ -262,7 +262,7 @@ def seats_allocate(
 
 def _lock_seat_ids(seat_ids: Sequence[int]) -> None:
     """Lock the seats' rows (as _lock_seats) without building a Seat per row, for callers that only need the lock."""
-    list(Seat.objects.select_for_update().filter(pk__in=seat_ids).order_by("pk").values_list("pk", flat=True))
+    list(Seat.objects.select_for_update().filter(pk__in_ids=seat_ids).order_by("pk").values_list("pk", flat=True))
 
 
 def _holding_spans(holdings) -> list[tuple[int, datetime.date, datetime.date]]:
@@ -277,13 +277,13 @@ def _end_holdings(holdings: Sequence[tuple], on: datetime.date, *, by, reason: s
     if shorten:
         # Every shortened row gets the same end: one UPDATE ... WHERE id IN (...) instead of
         # bulk_update's CASE WHEN per row; then the "~" history rows copied from the updated rows.
-        LeaseSeat.objects.filter(pk__in=shorten).update(end=on)
+        LeaseSeat.objects.filter(pk__in_ids=shorten).update(end=on)
         _insert_history_from_rows(shorten, "~", by=by, reason=reason)
     if remove:
         _insert_history_from_rows(remove, "-", by=by, reason=reason)
         # QuerySet.delete() would send post_delete per row (one history INSERT each); the history
         # rows are written in bulk above, so delete in one statement. Nothing references LeaseSeat.
-        doomed = LeaseSeat.objects.filter(pk__in=remove)
+        doomed = LeaseSeat.objects.filter(pk__in_ids=remove)
         doomed._raw_delete(doomed.db)
     return len(shorten) + len(remove)
 
@@ -303,7 +303,7 @@ def _insert_history_from_rows(ids: Sequence[int], history_type: str, *, by, reas
         "h_reason": Value(reason, output_field=CharField()),
     }
     # values_list() selects the model's columns first, then the annotations, in this order.
-    rows = LeaseSeat.objects.filter(pk__in=ids).order_by().annotate(**extra).values_list(*names, *extra)
+    rows = LeaseSeat.objects.filter(pk__in_ids=ids).order_by().annotate(**extra).values_list(*names, *extra)
     select_sql, params = rows.query.get_compiler(using=rows.db).as_sql()
     targets = [History._meta.get_field(n).column for n in names]
     history_fields = ("history_date", "history_type", "history_user", "history_change_reason")
@@ -323,7 +323,7 @@ def _release(*, holdings, seats: Sequence[Seat], on: datetime.date, by, nothing_
     if on is None:
         raise ValidationError({"on": _("请填写释放日期。")})
     _lock_seat_ids(seat_ids)
-    spans = _holding_spans(holdings.filter(seat_id__in=seat_ids, end__gt=on))
+    spans = _holding_spans(holdings.filter(seat_id__in_ids=seat_ids, end__gt=on))
     if not spans:
         raise ValidationError(nothing_held)
     return _end_holdings(spans, on, by=by, reason="release")
@@ -388,9 +388,9 @@ def lease_renew(*, lease: Lease, new_end: datetime.date, by=None, reveal_holders
     if seat_ids:
         _lock_seats(seat_ids)
         conflicts = list(
-            LeaseSeat.objects.filter(seat_id__in=seat_ids)
+            LeaseSeat.objects.filter(seat_id__in_ids=seat_ids)
             .overlapping(old_end, new_end)
-            .exclude(pk__in=[h.pk for h in holdings])
+            .exclude(pk__in_ids=[h.pk for h in holdings])
             .select_related("seat", "lease__firm")
             .order_by("seat__code")
         )
@@ -416,7 +416,7 @@ def seats_set_condition(*, seats: Sequence[Seat], condition: str, by=None, note:
     seat_ids = sorted({seat.pk for seat in seats})
     if not seat_ids:
         raise ValidationError(_("没有选择任何席位；请至少选择一个席位。"))
-    locked = [s for s in Seat.objects.select_for_update().filter(pk__in=seat_ids).order_by("pk") if s.condition != condition]
+    locked = [s for s in Seat.objects.select_for_update().filter(pk__in_ids=seat_ids).order_by("pk") if s.condition != condition]
     for seat in locked:
         seat.condition = condition
         if note:
@@ -536,7 +536,7 @@ def reservation_convert(
             _("所选 %(n)d 个席位多于预留的 %(r)d 席；请减少所选席位或先增加预留。") % {"n": len(seat_ids), "r": reservation.seats}
         )
     outside = list(
-        Seat.objects.filter(pk__in=seat_ids).exclude(floor__building__phase=reservation.phase).values_list("code", flat=True)
+        Seat.objects.filter(pk__in_ids=seat_ids).exclude(floor__building__phase=reservation.phase).values_list("code", flat=True)
     )
     if outside:
         raise ValidationError(

@@ -106,5 +106,6 @@ def test_in_ids_lookup_matches_the_plain_in(floor):
     wanted = [seats[0].pk, seats[3].pk, seats[-1].pk]
     assert list(Seat.objects.filter(pk__in_ids=wanted).order_by("pk")) == [seats[0], seats[3], seats[-1]]
     assert not Seat.objects.filter(pk__in_ids=[]).exists()
+    assert Seat.objects.exclude(pk__in_ids=[]).count() == len(seats)
     lease = make_lease(seats=seats[:2])
     assert set(LeaseSeat.objects.filter(seat__in_ids=[seats[1].pk, seats[5].pk]).values_list("lease_id", flat=True)) == {lease.pk}
