@@ -24,7 +24,7 @@ from functools import wraps
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import CharField, DateTimeField, IntegerField, Q, Sum, Value
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
@@ -125,7 +125,9 @@ def _check_range(start: datetime.date, end: datetime.date, *, field: str = "end"
 
 
 def _lock_lease(lease: Lease) -> Lease:
-    return Lease.objects.select_for_update().select_related("firm").get(pk=lease.pk)
+    # OF self: lock the lease row only, not its firm's (which select_related joins), so that writes under
+    # different leases of one firm do not wait for each other.
+    return Lease.objects.select_for_update(of=("self",)).select_related("firm").get(pk=lease.pk)
 
 
 def _lock_seats(seat_ids: Sequence[int]) -> list[Seat]:
@@ -291,27 +293,28 @@ def _end_holdings(holdings: Sequence[tuple], on: datetime.date, *, by, reason: s
 def _insert_history_from_rows(ids: Sequence[int], history_type: str, *, by, reason: str) -> None:
     """Write LeaseSeat history rows for `ids` in one INSERT ... SELECT from the rows themselves.
 
-    The rows are what simple_history's bulk_history_create would write (same fields, one
-    history_date for the batch), without building a model instance per row in Python.
+    The rows are what simple_history's bulk_history_create would write (same fields, one history_date for the
+    batch), without building a model instance per row in Python. The statement is spelt from the models' meta;
+    the ids are matched as in field__in_ids (one array parameter on PostgreSQL).
     """
     History = LeaseSeat.history.model
-    names = [f.attname for f in LeaseSeat._meta.concrete_fields]
-    extra = {
-        "h_date": Value(timezone.now(), output_field=DateTimeField()),
-        "h_type": Value(history_type, output_field=CharField()),
-        "h_user": Value(getattr(by, "pk", None), output_field=IntegerField()),
-        "h_reason": Value(reason, output_field=CharField()),
-    }
-    # values_list() selects the model's columns first, then the annotations, in this order.
-    rows = LeaseSeat.objects.filter(pk__in_ids=ids).order_by().annotate(**extra).values_list(*names, *extra)
-    select_sql, params = rows.query.get_compiler(using=rows.db).as_sql()
-    targets = [History._meta.get_field(n).column for n in names]
-    history_fields = ("history_date", "history_type", "history_user", "history_change_reason")
-    targets += [History._meta.get_field(n).column for n in history_fields]
     quote = connection.ops.quote_name
+    fields = LeaseSeat._meta.concrete_fields
+    targets = [History._meta.get_field(f.attname).column for f in fields]
+    targets += [History._meta.get_field(n).column for n in ("history_date", "history_type", "history_user", "history_change_reason")]
+    pk = quote(LeaseSeat._meta.pk.column)
+    ids = [int(i) for i in ids]
+    if connection.vendor == "postgresql":
+        match, match_params = f"{pk} = ANY(%s)", [ids]
+    else:
+        match, match_params = f"{pk} IN ({', '.join(['%s'] * len(ids))})", ids
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {quote(History._meta.db_table)} ({', '.join(quote(c) for c in targets)}) {select_sql}", params
+            f"INSERT INTO {quote(History._meta.db_table)} ({', '.join(quote(c) for c in targets)}) "
+            f"SELECT {', '.join(quote(f.column) for f in fields)}, %s, %s, %s, %s "
+            f"FROM {quote(LeaseSeat._meta.db_table)} WHERE {match}",
+            [now, history_type, getattr(by, "pk", None), reason, *match_params],
         )
 
 
