@@ -27,7 +27,7 @@ from django_tables2.data import TableQuerysetData
 from django_tables2.export import ExportMixin, TableExport
 from django_tables2.rows import BoundRow
 
-from .csvsafe import neutralise, neutralise_row
+from .csvsafe import FORMULA_PREFIXES, neutralise, neutralise_row
 
 STREAM_CHUNK = 2000
 NUMERIC_FIELDS = {
@@ -111,10 +111,11 @@ def _orm_field(model, bits):
 
 
 def _value_converter(table, bound_column, queryset):
-    """Return (ORM path, f(value)) giving the column's export value from a values_list cell, or None.
+    """Return (ORM path, f(value) or None) giving the column's export value from a values_list cell, or None.
 
     Only plain Column / DateColumn cells with no render_/value_ override whose accessor is a model
     field (through forward relations) or an annotation qualify; they yield what cell_getter does.
+    f is None where the cell is exported as it comes (numbers: nothing to neutralise).
     """
     name, column = bound_column.name, bound_column.column
     if hasattr(table, f"render_{name}") or hasattr(table, f"value_{name}") or type(column) not in (Column, DateColumn):
@@ -138,8 +139,22 @@ def _value_converter(table, bound_column, queryset):
         labels = {k: neutralise(force_str(v)) for k, v in field.flatchoices}
         return path, lambda v: None if v in empty else labels.get(v, v)
     if field.get_internal_type() in NUMERIC_FIELDS:
-        return path, lambda v: None if v is None else v  # never a string: nothing to neutralise
+        return path, None
+    if set(empty) <= {None, ""}:
+        return path, _text_cell
     return path, lambda v: None if v in empty else neutralise(v)
+
+
+_FORMULA_FIRST = frozenset(FORMULA_PREFIXES)
+
+
+def _text_cell(value):
+    """A text cell: None for empty, quoted if a spreadsheet would read it as a formula (as neutralise)."""
+    if not value:
+        return None
+    if not isinstance(value, str):
+        return neutralise(value)
+    return "'" + value if value[0] in _FORMULA_FIRST else value
 
 
 @contextmanager
@@ -169,12 +184,15 @@ def _fast_rows(table, columns, chunk_size):
     if any(c is None for c in converters):
         return None
     paths = [path for path, _ in converters]
-    funcs = [func for _, func in converters]
+    convert = [(i, func) for i, (_, func) in enumerate(converters) if func is not None]
 
     def rows():
         with whole_result_plan(queryset.db):
             for values in queryset.values_list(*paths).iterator(chunk_size=chunk_size):
-                yield [f(v) for f, v in zip(funcs, values)]
+                row = list(values)
+                for i, func in convert:
+                    row[i] = func(row[i])
+                yield row
 
     return rows()
 
