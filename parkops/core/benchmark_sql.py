@@ -57,15 +57,25 @@ LEFT JOIN {T['ls']} ls ON {HELD_ON}
 GROUP BY z.id, z.sort_order, z.code, z.name, z.declared_seats ORDER BY z.sort_order, z.code
 """
 
-# Every seat of one floor with its holder on a day, in grid order.
+# Every seat of one floor with its holder on a day, in grid order. On PostgreSQL the holdings are matched
+# against the floor's seat ids as an array too: with the plain join the planner scans every holding in force
+# that day (14 ms at 100,000 seats against 5.6 ms), and the floor should be the fastest such query.
 FLOOR_SQL = f"""
 SELECT s.id, s.code, s."row", s.col, s.kind, s.condition, ls.start, ls."end", l.id, l.number, fi.id, fi.short_name
 FROM {T['seat']} s
-LEFT JOIN {T['ls']} ls ON {HELD_ON}
+LEFT JOIN {T['ls']} ls ON {HELD_ON}{{by_id}}
 LEFT JOIN {T['lease']} l ON l.id = ls.lease_id
 LEFT JOIN {T['firm']} fi ON fi.id = l.firm_id
 WHERE s.floor_id = %s ORDER BY s."row", s.col
 """
+
+
+def floor_sql(park):
+    if connections["default"].vendor == "postgresql":
+        by_id = f" AND ls.seat_id = ANY(ARRAY(SELECT id FROM {T['seat']} WHERE floor_id = %s))"
+        return FLOOR_SQL.format(by_id=by_id), [park.today, park.today, park.floor_id, park.floor_id]
+    return FLOOR_SQL.format(by_id=""), [park.today, park.today, park.floor_id]
+
 
 # Seats per floor and holding firm of one building on a day, top floor first.
 STACK_SQL = f"""
@@ -77,21 +87,20 @@ LEFT JOIN {T['firm']} fi ON fi.id = l.firm_id
 WHERE f.building_id = %s GROUP BY f.id, f.level, fi.id, fi.short_name ORDER BY f.level DESC, fi.short_name
 """
 
-# Zone D's phases with seats laid out and leased on a day and their reservations, then zone D's floors (the
-# board lists them for conversion), as one UNION ALL.
+# Zone D's phases with their floors, seats laid out and seats leased on a day, and their reservations with
+# the firm's name. (A seat has one holding on a day, so leased seats are counted without DISTINCT.)
 ZONE_D_SQL = f"""
-SELECT p.number, p.planned_capacity, lo.n, le.n, r.id, r.seats, CAST(r.wanted_from AS TEXT), fi.short_name
+SELECT p.number, p.planned_capacity, c.floors, c.seats, c.leased, r.id, r.seats, r.status, CAST(r.wanted_from AS TEXT),
+       fi.short_name
 FROM {T['phase']} p
-LEFT JOIN (SELECT b.phase_id, COUNT(*) AS n FROM {T['seat']} s {SEAT_PLACE}
-           WHERE b.phase_id IS NOT NULL GROUP BY b.phase_id) lo ON lo.phase_id = p.id
-LEFT JOIN (SELECT b.phase_id, COUNT(DISTINCT ls.seat_id) AS n FROM {T['ls']} ls
-           JOIN {T['seat']} s ON {HELD_ON} {SEAT_PLACE}
-           WHERE b.phase_id IS NOT NULL GROUP BY b.phase_id) le ON le.phase_id = p.id
+LEFT JOIN (SELECT b.phase_id, COUNT(DISTINCT f.id) AS floors, COUNT(s.id) AS seats, COUNT(ls.id) AS leased
+           FROM {T['floor']} f JOIN {T['building']} b ON b.id = f.building_id
+           LEFT JOIN {T['seat']} s ON s.floor_id = f.id
+           LEFT JOIN {T['ls']} ls ON {HELD_ON}
+           WHERE b.phase_id IS NOT NULL GROUP BY b.phase_id) c ON c.phase_id = p.id
 LEFT JOIN {T['res']} r ON r.phase_id = p.id
 LEFT JOIN {T['firm']} fi ON fi.id = r.firm_id
-UNION ALL
-SELECT p.number, NULL, NULL, NULL, f.id, f.level, b.code, f.label
-FROM {T['floor']} f JOIN {T['building']} b ON b.id = f.building_id JOIN {T['phase']} p ON p.id = b.phase_id
+ORDER BY p.number, r.status, r.seats DESC
 """
 
 # A firm's portal: its seats per floor on a day, its leases with seats held that day, its latest headcount,
@@ -136,7 +145,7 @@ PAGES = [
     Page("overview", "planner:overview", query=lambda p: f"on={_on(p)}",
          floor_sql=lambda p: (OVERVIEW_SQL, [p.today, p.today])),
     Page("floor", "planner:floor", args=lambda p: [p.floor_id],
-         floor_sql=lambda p: (FLOOR_SQL, [p.today, p.today, p.floor_id])),
+         floor_sql=floor_sql),
     Page("building_stack", "planner:building_stack", args=lambda p: [p.building_id],
          floor_sql=lambda p: (STACK_SQL, [p.today, p.today, p.building_id])),
     Page("zone_d", "planner:zone_d", floor_sql=lambda p: (ZONE_D_SQL, [p.today, p.today])),
@@ -148,18 +157,31 @@ PAGES = [
 
 
 def service_floor(lease, seats, today):
-    """Return two functions, each one transaction as the services run: the INSERT of the holdings
-    seats_allocate writes plus the INSERT ... SELECT of their history rows; and the history rows of their
-    removal plus the DELETE of them (seats_release from the first day)."""
+    """Return three functions, each one transaction: the INSERT of the holdings seats_allocate writes plus the
+    INSERT ... SELECT of their history rows; the history rows of their removal plus the DELETE of them
+    (seats_release from the first day); and that removal preceded by the locks and the read a release run
+    beside other writers needs (the lease row, the seats in id order, the holdings read under those locks)."""
     conn = connections["default"]
     now = conn.ops.adapt_datetimefield_value(timezone.now())
     values = ", ".join(["(%s, %s, %s, %s)"] * len(seats))
     params = [x for seat in seats for x in (lease.pk, seat.pk, today, lease.end)]
     insert = (f'INSERT INTO {T["ls"]} (lease_id, seat_id, start, "end") VALUES {values}', params)
     delete = (f"DELETE FROM {T['ls']} WHERE lease_id = %s", [lease.pk])
+    ids = [seat.pk for seat in seats]
+    if conn.vendor == "postgresql":
+        match, match_params, lock = "= ANY(%s)", [ids], " FOR UPDATE"
+    else:  # SQLite: no row locks (its transactions take the database's write lock)
+        match, match_params, lock = f"IN ({', '.join(['%s'] * len(ids))})", ids, ""
+    locks = [
+        (f"SELECT id FROM {T['lease']} WHERE id = %s{lock}", [lease.pk]),
+        (f"SELECT id FROM {T['seat']} WHERE id {match} ORDER BY id{lock}", match_params),
+        (f'SELECT id, start, "end" FROM {T["ls"]} WHERE lease_id = %s AND seat_id {match} AND "end" > %s ORDER BY id',
+         [lease.pk, *match_params, today]),
+    ]
     return (
         lambda: _execute(insert, _history(lease, now, "+", "allocate")),
         lambda: _execute(_history(lease, now, "-", "release"), delete),
+        lambda: _execute(*locks, _history(lease, now, "-", "release"), delete),
     )
 
 
@@ -176,3 +198,5 @@ def _execute(*statements) -> None:
     with transaction.atomic(), connections["default"].cursor() as cursor:
         for sql, params in statements:
             cursor.execute(sql, params)
+            if sql.startswith("SELECT"):
+                cursor.fetchall()

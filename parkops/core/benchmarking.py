@@ -107,6 +107,9 @@ class Record:
     floor_ms: float | None = None
     ratio: float | None = None
     status: str = "ok"
+    # seats_release only: its floor with the locks and read a release beside other writers needs, and the ratio
+    locked_floor_ms: float | None = None
+    locked_ratio: float | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -266,12 +269,14 @@ def measure_services(park, runs: int) -> list[Record]:
         with CaptureQueriesContext(connections["default"]) as captured:
             func()
         record.queries = len(captured.captured_queries)
-    insert, delete = benchmark_sql.service_floor(lease, seats, today)
-    allocated, released, inserted, deleted = _interleaved(runs, allocate, release, insert, delete, warm_up=False)
-    return [
-        _finish(records[0], allocated, statistics.median(inserted)),
-        _finish(records[1], released, statistics.median(deleted)),
-    ]
+    insert, delete, locked_delete = benchmark_sql.service_floor(lease, seats, today)
+    allocated, released, inserted, deleted, _again, locked = _interleaved(
+        runs, allocate, release, insert, delete, insert, locked_delete, warm_up=False
+    )
+    release_record = _finish(records[1], released, statistics.median(deleted))
+    release_record.locked_floor_ms = round(statistics.median(locked), 2)
+    release_record.locked_ratio = round(release_record.median_ms / release_record.locked_floor_ms, 2)
+    return [_finish(records[0], allocated, statistics.median(inserted)), release_record]
 
 
 SERVICE_NAMES = ("services.seats_allocate", "services.seats_release")
@@ -310,6 +315,16 @@ def format_table(records: list[Record]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
+def locked_floor_lines(records: list[Record]) -> list[str]:
+    """Return a line per record measured against its floor with locks (seats_release)."""
+    return [
+        f"{r.page}: floor with the locks and read a concurrent release needs (lease row, the seats in id order, the "
+        f"holdings under them; raw SQL, one transaction): {r.locked_floor_ms:.2f} ms, ratio {r.locked_ratio:.2f}"
+        for r in records
+        if r.locked_floor_ms
+    ]
+
+
 def _cell(value) -> str:
     if value is None:
         return "-"
@@ -330,9 +345,10 @@ def scaling_lines(records: list[Record]) -> list[str]:
     for page in dict.fromkeys(r.page for r in records):
         low, high = by_key.get((base, page)), by_key.get((top, page))
         if low and high and low.median_ms and high.median_ms:
+            floor = f"; its floor {high.floor_ms / low.floor_ms:.2f}x" if low.floor_ms and high.floor_ms else ""
             lines.append(
                 f"{page}: {high.median_ms / low.median_ms:.2f}x ({low.median_ms:.2f} ms at {base:,} -> "
-                f"{high.median_ms:.2f} ms at {top:,} seats; queries {low.queries} -> {high.queries})"
+                f"{high.median_ms:.2f} ms at {top:,} seats; queries {low.queries} -> {high.queries}{floor})"
             )
         else:
             lines.append(f"{page}: not measured at both sizes")
@@ -360,6 +376,9 @@ def target_lines(records: list[Record]) -> list[str]:
             checks.append(_check_scaling(rows))
         if page == "services.seats_allocate":
             checks.append(_check("under 0.5 s", max(r.median_ms for r in rows) < ALLOCATE_BUDGET_MS))
+        if any(r.locked_ratio for r in rows):
+            worst = max(r.locked_ratio or 0 for r in rows)
+            checks.append(_check(f"within {MAX_RATIO:g}x floor with its locks", worst <= MAX_RATIO, f"worst {worst:.2f}x"))
         lines.append(f"{page}: " + "; ".join(checks))
     return lines
 

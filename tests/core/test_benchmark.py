@@ -13,7 +13,7 @@ from parkops.core import benchmark_sql
 from parkops.core.benchmarking import Page
 from parkops.core.synthetic_park import Park
 
-KEYS = {"size", "page", "median_ms", "max_ms", "queries", "bytes", "floor_ms", "ratio", "status"}
+KEYS = {"size", "page", "median_ms", "max_ms", "queries", "bytes", "floor_ms", "ratio", "status", "locked_floor_ms", "locked_ratio"}
 SERVICES = ["services.seats_allocate", "services.seats_release"]
 ABSENT = Page("absent", "planner:no_such_page_for_the_benchmark_test", floor_sql=lambda p: ("SELECT 1", []))
 
@@ -61,6 +61,17 @@ def test_missing_pages_are_reported_and_the_rest_measured(bench_json):
         else:
             assert r["status"] == "missing"
             assert r["median_ms"] is None and r["queries"] is None and r["ratio"] is None
+
+
+def test_release_is_also_measured_against_its_floor_with_locks(bench_json):
+    records, output = bench_json
+    for r in records:
+        if r["page"] == "services.seats_release":
+            assert r["locked_floor_ms"] > 0
+            assert r["locked_ratio"] == round(r["median_ms"] / r["locked_floor_ms"], 2)
+        else:
+            assert r["locked_floor_ms"] is None and r["locked_ratio"] is None
+    assert "services.seats_release: floor with the locks" in output
 
 
 def test_pages_report_response_bytes(bench_json):

@@ -63,7 +63,7 @@ def test_service_floor_writes_and_removes_the_holdings_with_history(park):
     firm = Firm.objects.get(pk=park.firm_id)
     lease = services.lease_create(firm=firm, start=TODAY, end=TODAY + datetime.timedelta(days=30))
     seats = list(Seat.objects.exclude(lease_seats__end__gt=TODAY)[:50])
-    insert, delete = benchmark_sql.service_floor(lease, seats, TODAY)
+    insert, delete, _locked = benchmark_sql.service_floor(lease, seats, TODAY)
     History = LeaseSeat.history.model
     insert()
     assert LeaseSeat.objects.filter(lease=lease).count() == 50
@@ -71,3 +71,36 @@ def test_service_floor_writes_and_removes_the_holdings_with_history(park):
     delete()
     assert not LeaseSeat.objects.filter(lease=lease).exists()
     assert History.objects.filter(lease_id=lease.pk, history_type="-").count() == 50
+
+
+def test_zone_d_query_gives_the_boards_figures(park):
+    from parkops.leases import selectors
+    from parkops.leases.models import CapacityReservation
+    from parkops.zones.models import Phase
+    from tests.factories import BuildingFactory, make_floor
+
+    # The 1,300-seat park has no seats in zone D yet: lay out two floors of phase 1 and lease part of one.
+    phase = Phase.objects.order_by("number").first()
+    building = BuildingFactory(zone=phase.zone, phase=phase, code="D-T")
+    upper = make_floor(30, building=building, level=2)
+    make_floor(12, building=building, level=3)
+    firm = Firm.objects.get(pk=park.firm_id)
+    services.lease_create(firm=firm, start=TODAY, end=TODAY + datetime.timedelta(days=90),
+                          seats=list(upper.seats.order_by("code")[:7]))
+    rows = _rows(_page("zone_d"), park)
+    assert len([r for r in rows if r[5] is not None]) == CapacityReservation.objects.count() > 0
+    figures = {r[0]: (r[2] or 0, r[3] or 0, r[4] or 0) for r in rows}
+    assert figures[phase.number] == (2, 42, 7)
+    for cap in selectors.phase_capacity(TODAY):
+        assert figures[cap.phase.number] == (cap.floors, cap.laid_out, cap.leased)
+
+
+def test_service_floor_with_locks_removes_the_holdings_with_history(park):
+    firm = Firm.objects.get(pk=park.firm_id)
+    lease = services.lease_create(firm=firm, start=TODAY, end=TODAY + datetime.timedelta(days=30))
+    seats = list(Seat.objects.exclude(lease_seats__end__gt=TODAY)[:40])
+    insert, _delete, locked_delete = benchmark_sql.service_floor(lease, seats, TODAY)
+    insert()
+    locked_delete()
+    assert not LeaseSeat.objects.filter(lease=lease).exists()
+    assert LeaseSeat.history.model.objects.filter(lease_id=lease.pk, history_type="-").count() == 40
