@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from functools import wraps
 
-from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 
@@ -21,42 +20,6 @@ def _group_names(user) -> set[str]:
         cache = set(user.groups.values_list("name", flat=True)) if user.is_authenticated else set()
         user._parkops_groups = cache
     return cache
-
-
-class ParkBackend(ModelBackend):
-    """ModelBackend whose user for a signed-in request comes with its park role in the same query.
-
-    Every page asks "staff, bureau admin or which firm's member?". Answered one query each (groups, then
-    membership and firm), that was two more round trips on every request; here the groups are two EXISTS and
-    the membership with its firm a join (FirmMember.user is one-to-one) in the user's own SELECT. The role is
-    read on every request, never kept in the session, so a change takes effect on the next one.
-    """
-
-    def get_user(self, user_id):
-        from django.contrib.auth import get_user_model
-        from django.contrib.auth.models import Group
-        from django.core.exceptions import ObjectDoesNotExist
-        from django.db.models import Exists, OuterRef
-
-        users = (
-            get_user_model()
-            ._default_manager.select_related("firm_membership__firm")
-            .annotate(
-                _in_bureau=Exists(Group.objects.filter(user=OuterRef("pk"), name=BUREAU_ADMINS)),
-                _in_staff=Exists(Group.objects.filter(user=OuterRef("pk"), name=PARK_STAFF)),
-            )
-        )
-        user = users.filter(pk=user_id).first()
-        if user is None or not self.user_can_authenticate(user):
-            return None
-        user._parkops_groups = {name for name, flag in ((BUREAU_ADMINS, user._in_bureau), (PARK_STAFF, user._in_staff)) if flag}
-        try:
-            member = user.firm_membership
-        except ObjectDoesNotExist:
-            member = None
-        user._parkops_member = member
-        user._parkops_firm = member.firm if member else None
-        return user
 
 
 def is_bureau_admin(user) -> bool:
@@ -78,7 +41,9 @@ def user_firm(user):
     if not hasattr(user, "_parkops_firm"):
         from parkops.firms.models import FirmMember
 
-        member = FirmMember.objects.select_related("firm").filter(user=user).first()
+        # One row at most (the membership is one-to-one): no ORDER BY, which would join the user for the
+        # model's default ordering.
+        member = next(iter(FirmMember.objects.select_related("firm").filter(user_id=user.pk).order_by()[:1]), None)
         user._parkops_firm = member.firm if member else None
         user._parkops_member = member
     return user._parkops_firm

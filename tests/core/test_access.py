@@ -51,27 +51,32 @@ def test_staff_see_everything_and_strangers_nothing(two_firms, staff, bureau_adm
         assert not Firm.objects.visible_to(nobody).exists()
 
 
-# --- ParkBackend: the signed-in user arrives with its role -------------------------------------------------
+# --- roles are read per request ----------------------------------------------------------------------------
 
 
-def test_staff_role_arrives_with_the_user_in_one_query(staff, bureau_admin, django_assert_num_queries):
-    from parkops.core.access import ParkBackend
-
-    with django_assert_num_queries(2):
-        user, admin = ParkBackend().get_user(staff.pk), ParkBackend().get_user(bureau_admin.pk)
-        assert is_park_staff(user) and not is_bureau_admin(user) and user_firm(user) is None
-        assert is_park_staff(admin) and is_bureau_admin(admin) and user_firm(admin) is None
+def test_staff_role_costs_one_query_and_never_reads_a_membership(staff, bureau_admin, django_assert_num_queries):
+    with django_assert_num_queries(2):  # the groups of each
+        assert is_park_staff(staff) and not is_bureau_admin(staff) and is_park_staff(staff)
+        assert is_park_staff(bureau_admin) and is_bureau_admin(bureau_admin)
 
 
-def test_tenant_role_and_firm_arrive_with_the_user_in_one_query(firm, django_assert_num_queries):
-    from parkops.core.access import ParkBackend, user_membership
+def test_tenant_firm_is_read_once_with_its_membership(firm, django_assert_num_queries):
+    from parkops.core.access import user_membership
 
     member = tenant_user(firm, "pingan-viewer", role="viewer")
     with django_assert_num_queries(1):
-        user = ParkBackend().get_user(member.pk)
-        assert not is_park_staff(user)
-        assert user_firm(user) == firm and user_firm(user) == firm
-        assert user_membership(user).role == "viewer"
+        assert user_firm(member) == firm and user_firm(member) == firm
+        assert user_membership(member).role == "viewer"
+
+
+def test_staff_pages_do_not_read_a_membership(client, staff, django_assert_num_queries):
+    client.force_login(staff)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/planner/").status_code == 200
+    assert not any("firms_firmmember" in q["sql"] for q in ctx.captured_queries)
 
 
 def test_group_change_takes_effect_on_the_next_request(client, staff):
@@ -91,14 +96,6 @@ def test_membership_change_takes_effect_on_the_next_request(client, firm, other_
     assert other_firm.short_name in page and firm.short_name not in page
     FirmMember.objects.filter(user=user).delete()
     assert client.get("/portal/").status_code in (403, 404)
-
-
-def test_inactive_user_is_signed_out(staff):
-    from parkops.core.access import ParkBackend
-
-    staff.is_active = False
-    staff.save(update_fields=["is_active"])
-    assert ParkBackend().get_user(staff.pk) is None
 
 
 def test_in_ids_lookup_matches_the_plain_in(floor):

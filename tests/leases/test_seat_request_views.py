@@ -47,8 +47,9 @@ def test_queue_query_count_is_fixed(client, staff, firm, django_assert_num_queri
     for i in range(n_requests):
         services.seat_request_create(firm=firm, seats=i + 1, wanted_from=timezone.localdate(), reason=f"批次{i}")
     client.force_login(staff)
-    # session, user with its role, count, page of requests, and the filter form's firm and zone choices
-    with django_assert_num_queries(7):
+    # session, user, groups, count, page of requests, and the filter form's firm and zone choices (no membership:
+    # the nav reads it only for tenants)
+    with django_assert_num_queries(8):
         assert client.get(reverse("leases:seat_request_list")).status_code == 200
 
 
@@ -64,7 +65,7 @@ def test_decide_page_query_count_is_fixed(client, staff, open_request, floor, dj
     for level in range(n_floors):
         factories.make_floor(10, building=floor.building, level=10 + level)
     client.force_login(staff)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         assert client.get(reverse("leases:seat_request_decide", args=[open_request.pk])).status_code == 200
 
 

@@ -122,7 +122,7 @@ PAGES = [
     ("leases:headcount_list", {}),
 ]
 # Measured: 12 home, 7 occupancy (5 by firm), 11 trends, 8 expiry, 9 forecast, 9-12 lists
-# (session, user with its role, count, page, filter choices...), the same at both sizes.
+# (session, user, groups, count, page, filter choices...), the same at both sizes.
 MAX_QUERIES = 12
 
 
