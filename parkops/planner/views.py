@@ -447,12 +447,13 @@ class ZoneDView(StaffRequiredMixin, DayMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        reservations = defaultdict(list)
-        for r in (
+        every = list(
             CapacityReservation.objects.select_related("firm", "lease")
             .only("phase_id", "status", "seats", "wanted_from", "note", "firm__short_name", "lease__number")
             .order_by("phase", "status", "-seats")
-        ):
+        )
+        reservations = defaultdict(list)
+        for r in every:
             reservations[r.phase_id].append(r)
         # A row's change / cancel / convert forms load when its 操作 is opened (reservation_actions), so the
         # board stays one line per reservation however many there are.
@@ -463,7 +464,7 @@ class ZoneDView(StaffRequiredMixin, DayMixin, TemplateView):
                 "reservations": reservations.get(cap.phase.pk, []),
                 "rows_html": reservation_rows_html(reservations.get(cap.phase.pk, []), context["on"]),
             }
-            for cap in selectors.phase_capacity(context["on"])
+            for cap in selectors.phase_capacity(context["on"], reservations=every)
         ]
         add_form = context.setdefault("add_form", ReservationForm(initial={"wanted_from": None}))
         context["add_phase"] = str(add_form["phase"].value() or "")
@@ -479,6 +480,9 @@ def reservation_rows_html(reservations, day: datetime.date) -> str:
     """
     on = day.isoformat()
     open_label, page_label = escape(_("修改 / 取消 / 转为租约")), escape(_("打开预留操作"))
+    statuses = {value: escape(str(label)) for value, label in ReservationStatus.choices}
+    # One reverse() for all rows: the URLs differ only in the reservation's id, the pattern's last part.
+    url_of = reverse("planner:reservation_actions", args=[0]).removesuffix("0/") + "{}/?on=" + on
     parts = []
     for r in reservations:
         note = f'<br><small class="pl-muted">{escape(r.note)}</small>' if r.note else ""
@@ -486,7 +490,7 @@ def reservation_rows_html(reservations, day: datetime.date) -> str:
         wanted = r.wanted_from.isoformat() if r.wanted_from else "—"
         actions = ""
         if r.status == ReservationStatus.ACTIVE:
-            url = escape(f'{reverse("planner:reservation_actions", args=[r.pk])}?on={on}')
+            url = url_of.format(int(r.pk))
             actions = (
                 f'<details class="pl-res-actions" hx-get="{url}" hx-trigger="toggle once" hx-target="find .pl-res-forms" '
                 f'hx-swap="innerHTML"><summary>{open_label}</summary><div class="pl-res-forms"><a href="{url}">{page_label}</a>'
@@ -494,7 +498,7 @@ def reservation_rows_html(reservations, day: datetime.date) -> str:
             )
         parts.append(
             f'<tr class="pl-res-{escape(r.status)}"><td>{escape(r.firm.short_name)}{note}</td>'
-            f'<td class="num">{int(r.seats):,}</td><td>{wanted}</td><td>{escape(str(r.get_status_display()))}{lease}</td>'
+            f'<td class="num">{int(r.seats):,}</td><td>{wanted}</td><td>{statuses.get(r.status, escape(r.status))}{lease}</td>'
             f"<td>{actions}</td></tr>"
         )
     return mark_safe("".join(parts))

@@ -70,6 +70,16 @@ def test_phase_capacity(firm, other_firm):
     (cap,) = selectors.phase_capacity(D(2026, 5, 1))
     assert (cap.planned, cap.reserved, cap.reservations, cap.laid_out, cap.leased) == (100, 90, 2, 10, 4)
     assert cap.near_full and not cap.over_reserved and cap.committed_pct == 94.0
+    assert cap.floors == 1
+    # A page that read the reservations already gets the same figures, the cancelled one left out.
+    cancelled = services.reservation_create(firm=FirmFactory(), phase=phase, seats=5)
+    services.reservation_cancel(reservation=cancelled)
+    from parkops.leases.models import CapacityReservation
+
+    (given,) = selectors.phase_capacity(D(2026, 5, 1), reservations=list(CapacityReservation.objects.all()))
+    (counted,) = selectors.phase_capacity(D(2026, 5, 1))
+    for c in (given, counted):
+        assert (c.reserved, c.reservations, c.laid_out, c.leased, c.floors) == (90, 2, 10, 4, 1)
 
 
 @pytest.mark.parametrize("n_seats", [50, 600])
