@@ -22,6 +22,7 @@ from typing import Callable
 from django.db import connections
 from django.db.utils import load_backend
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, path, reverse
@@ -29,6 +30,7 @@ from django.urls import NoReverseMatch, path, reverse
 from parkops.urls import urlpatterns as real_urlpatterns
 
 TRIVIAL_PATH = "__bench__/trivial/"
+EMPTY_PAGE_PATH = "__bench__/empty/"
 
 
 def trivial_view(request):
@@ -36,7 +38,17 @@ def trivial_view(request):
     return HttpResponse(f"ok {request.user.pk}")
 
 
-urlpatterns = [path(TRIVIAL_PATH, trivial_view, name="bench_trivial"), *real_urlpatterns]
+def empty_page_view(request):
+    """Render the base template with nothing in it: the role lookups, navigation and language switch that
+    every page of the site carries. Not part of the floor; shown beside it (see Record.empty_page_ms)."""
+    return render(request, "base.html", {})
+
+
+urlpatterns = [
+    path(TRIVIAL_PATH, trivial_view, name="bench_trivial"),
+    path(EMPTY_PAGE_PATH, empty_page_view, name="bench_empty_page"),
+    *real_urlpatterns,
+]
 
 
 # --- throwaway databases -------------------------------------------------------------------------
@@ -110,6 +122,10 @@ class Record:
     # seats_release only: its floor with the locks and read a release beside other writers needs, and the ratio
     locked_floor_ms: float | None = None
     locked_ratio: float | None = None
+    # pages only: an empty page of the site (base template, role lookups) for the same user, and the page's
+    # ratio to its SQL plus that page: what the page costs beyond what every page of the site costs
+    empty_page_ms: float | None = None
+    empty_page_ratio: float | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -184,10 +200,17 @@ def measure_page(page: Page, park, clients: dict, runs: int) -> Record:
     with CaptureQueriesContext(connections["default"]) as captured:
         _, record.bytes, _ = _fetch(client, url)
     record.queries = len(captured.captured_queries)
-    page_ms, sql_ms, trivial = _interleaved(
-        runs, lambda: _fetch(client, url), _raw_sql(page, park), lambda: _fetch(client, "/" + TRIVIAL_PATH)
+    page_ms, sql_ms, trivial, empty = _interleaved(
+        runs,
+        lambda: _fetch(client, url),
+        _raw_sql(page, park),
+        lambda: _fetch(client, "/" + TRIVIAL_PATH),
+        lambda: _fetch(client, "/" + EMPTY_PAGE_PATH),
     )
-    return _finish(record, page_ms, statistics.median(sql_ms) + statistics.median(trivial))
+    _finish(record, page_ms, statistics.median(sql_ms) + statistics.median(trivial))
+    record.empty_page_ms = round(statistics.median(empty), 2)
+    record.empty_page_ratio = round(record.median_ms / (statistics.median(sql_ms) + statistics.median(empty)), 2)
+    return record
 
 
 def _interleaved(runs: int, *funcs, warm_up: bool = True) -> list[list[float]]:
@@ -313,6 +336,16 @@ def format_table(records: list[Record]) -> str:
     for row in rows:
         lines.append("  ".join(cell.ljust(w) if i in (0, 7) else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))))
     return "\n".join(line.rstrip() for line in lines)
+
+
+def over_floor_lines(records: list[Record]) -> list[str]:
+    """Return a line per page over 3x its floor, with its ratio to its SQL plus an empty page of the site."""
+    return [
+        f"{r.page}: {r.ratio:.2f}x its floor; {r.empty_page_ratio:.2f}x its SQL plus an empty page of the site "
+        f"(base template and role lookups, {r.empty_page_ms:.2f} ms)"
+        for r in records
+        if r.ratio and r.ratio > MAX_RATIO and r.empty_page_ratio
+    ]
 
 
 def locked_floor_lines(records: list[Record]) -> list[str]:

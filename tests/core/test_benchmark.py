@@ -13,7 +13,8 @@ from parkops.core import benchmark_sql
 from parkops.core.benchmarking import Page
 from parkops.core.synthetic_park import Park
 
-KEYS = {"size", "page", "median_ms", "max_ms", "queries", "bytes", "floor_ms", "ratio", "status", "locked_floor_ms", "locked_ratio"}
+KEYS = {"size", "page", "median_ms", "max_ms", "queries", "bytes", "floor_ms", "ratio", "status", "locked_floor_ms", "locked_ratio",
+        "empty_page_ms", "empty_page_ratio"}
 SERVICES = ["services.seats_allocate", "services.seats_release"]
 ABSENT = Page("absent", "planner:no_such_page_for_the_benchmark_test", floor_sql=lambda p: ("SELECT 1", []))
 
@@ -72,6 +73,15 @@ def test_release_is_also_measured_against_its_floor_with_locks(bench_json):
         else:
             assert r["locked_floor_ms"] is None and r["locked_ratio"] is None
     assert "services.seats_release: floor with the locks" in output
+
+
+def test_pages_are_also_compared_with_an_empty_page_of_the_site(bench_json):
+    records, _ = bench_json
+    for r in records:
+        if r["status"] == "ok" and r["page"] not in SERVICES:
+            assert r["empty_page_ms"] > 0 and r["empty_page_ratio"] > 0
+        else:
+            assert r["empty_page_ms"] is None and r["empty_page_ratio"] is None
 
 
 def test_pages_report_response_bytes(bench_json):

@@ -83,7 +83,7 @@ class Command(BaseCommand):
             records = [bench.measure_page(page, park, clients, runs) for page in benchmark_sql.PAGES]
             records += bench.measure_services(park, runs)
             self.stdout.write(bench.format_table(records))
-            for line in bench.locked_floor_lines(records):
+            for line in bench.over_floor_lines(records) + bench.locked_floor_lines(records):
                 self.stdout.write(line)
             for page in (p for p in benchmark_sql.PAGES if p.url_name in profile):
                 self.stdout.write(f"\n-- profile of {page.url_name} at {size:,} seats\n")
