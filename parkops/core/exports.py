@@ -150,7 +150,7 @@ _FORMULA_FIRST = frozenset(FORMULA_PREFIXES)
 
 def _text_cell(value):
     """A text cell: None for empty, quoted if a spreadsheet would read it as a formula (as neutralise)."""
-    if not value:
+    if value is None or value == "":
         return None
     if not isinstance(value, str):
         return neutralise(value)

@@ -3,6 +3,7 @@
 ``__in`` with a list spells one placeholder per value: for a floor's 600 seats the ORM prepares 600
 parameters and PostgreSQL plans a 600-term IN list on every request. ``= ANY(%s)`` with the list as one
 array does the same match with one parameter. SQLite has no arrays and gets the plain IN list.
+The values must be ids (ints or int-like), not model instances or querysets as __in also takes.
 """
 from django.core.exceptions import EmptyResultSet
 from django.db import models

@@ -20,7 +20,9 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 from django.views.generic import TemplateView
 
 from parkops.core.access import StaffRequiredMixin, staff_required
@@ -504,6 +506,7 @@ def reservation_rows_html(reservations, day: datetime.date) -> str:
     return mark_safe("".join(parts))
 
 
+@method_decorator(vary_on_headers("HX-Request"), name="dispatch")  # the same URL answers a fragment or a page
 class ReservationActionsView(StaffRequiredMixin, DayMixin, TemplateView):
     """An active reservation's forms: change, cancel, and convert into a lease on one of its phase's floors.
 

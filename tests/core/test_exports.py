@@ -88,3 +88,13 @@ def test_export_plans_for_every_row_then_restores_the_setting(postgres_only, dat
     assert fraction() == "1"
     list(rows)
     assert fraction() == "0.1"
+
+
+def test_text_cells_blank_only_none_and_empty_strings():
+    from parkops.core.exports import _text_cell
+
+    assert _text_cell(None) is None and _text_cell("") is None
+    assert _text_cell(0) == 0 and _text_cell(False) is False
+    for prefix in ("=", "+", "-", "@", "\t", "\r"):
+        assert _text_cell(prefix + "SUM(A1)") == "'" + prefix + "SUM(A1)"
+    assert _text_cell("平安金服") == "平安金服"

@@ -559,6 +559,7 @@ def test_reservation_actions_offer_that_phases_floors_with_free_seats(staff_clie
     assert reverse("planner:reservation_convert", args=[r.pk]) in html and 'value="20"' in html
     page = staff_client.get(url, {"on": "2027-06-01"}).content.decode()  # without htmx: a page of its own
     assert "<html" in page and "（空闲 30 席）" in page and reverse("planner:zone_d") in page
+    assert "HX-Request" in staff_client.get(url).headers["Vary"]  # a cache must not mix the fragment and the page
     client.force_login(tenant)
     assert client.get(url).status_code == 404
     services.reservation_cancel(reservation=r)

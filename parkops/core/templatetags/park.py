@@ -5,6 +5,7 @@ languages of parkops group digits with a comma and write days as ISO dates, so t
 text without the lookups.
 """
 import datetime
+from decimal import Decimal
 
 from django import template
 
@@ -13,18 +14,19 @@ register = template.Library()
 
 @register.filter(is_safe=True)
 def thousands(value):
-    """Return an integer with comma thousands separators (12,345); other values unchanged."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        try:
-            value = int(value)
-        except (TypeError, ValueError):
-            return value
-    return f"{value:,}"
+    """Return a number with comma thousands separators (12,345; 1,234.5); other values unchanged."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lstrip("-").isdigit():
+        value = int(value)
+    if isinstance(value, (int, float, Decimal)):
+        return f"{value:,}"
+    return value
 
 
-@register.filter(is_safe=True)
+@register.filter(is_safe=True, expects_localtime=True)
 def ymd(value):
-    """Return a date (or datetime's date) as YYYY-MM-DD, "" for None."""
+    """Return a date (or a datetime's local date, as the date filter does) as YYYY-MM-DD, "" for None."""
     if isinstance(value, datetime.datetime):
         return value.date().isoformat()
     if isinstance(value, datetime.date):
