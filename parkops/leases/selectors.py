@@ -865,7 +865,8 @@ def building_stack(building, on: datetime.date) -> list[FloorStack]:
         LeaseSeat.objects.on(on)
         .filter(seat__floor__building=building)
         .values_list("seat__floor", "lease__firm", "lease__firm__short_name")
-        .annotate(n=Count("seat", distinct=True), oos=Count("seat", distinct=True, filter=Q(seat__condition=OOS)))
+        # one holding per seat on a day: holdings are counted as they are, without a DISTINCT over seats
+        .annotate(n=Count("pk"), oos=Count("pk", filter=Q(seat__condition=OOS)))
         .order_by("seat__floor", "-n", "lease__firm__short_name")
     ):
         per_floor[floor_id].append((firm_id, name, n))
