@@ -41,11 +41,14 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 TESTING = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
+# Commands that write source files (migrations, message catalogues) on a developer's checkout: they serve
+# nothing and sign nothing, so they run without the production environment.
+SOURCE_COMMAND = sys.argv[1:2] in (["makemigrations"], ["makemessages"])
 DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if DEBUG or TESTING:
+    if DEBUG or TESTING or SOURCE_COMMAND:
         SECRET_KEY = "insecure-dev-only-key-never-used-in-production"
     else:
         raise ImproperlyConfigured(
@@ -54,7 +57,7 @@ if not SECRET_KEY:
             "or set DEBUG=1 for a local demo."
         )
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if (DEBUG or TESTING) else "")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if (DEBUG or TESTING or SOURCE_COMMAND) else "")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured(
         "ALLOWED_HOSTS is not set. Set it to the host names the site answers to, comma separated "

@@ -56,6 +56,13 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY is not set" in result.stderr
 
 
+def test_makemigrations_check_runs_without_the_production_environment():
+    """A developer's (or a hook's) `manage.py makemigrations --check` needs no SECRET_KEY: it writes source only."""
+    result = run_django(["manage.py", "makemigrations", "--check", "--dry-run"])  # no DEBUG, SECRET_KEY or ALLOWED_HOSTS
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
+
+
 def test_production_refuses_to_start_without_allowed_hosts():
     result = run_django(["manage.py", "check"], **{**PRODUCTION_ENV, "ALLOWED_HOSTS": ""})
     assert result.returncode != 0
