@@ -5,11 +5,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
-from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
 
 from parkops.core.access import StaffRequiredMixin
-from parkops.core.exports import SafeExportMixin
+from parkops.core.lists import StaffListView
 
 from . import selectors, services
 from .choices import SeatRequestStatus
@@ -21,26 +19,24 @@ from .tables import CandidateFloorTable, HeadcountTable, LeaseTable, SeatRequest
 # --- lease and headcount lists (reports) -------------------------------------------------------
 
 
-class LeaseListView(StaffRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView):
+class LeaseListView(StaffListView):
     """All leases with seats held today; filterable, sortable, exportable."""
 
     table_class = LeaseTable
     filterset_class = LeaseFilterSet
     template_name = "leases/lease_list.html"
-    paginate_by = 50
     export_name = "leases"
 
     def get_queryset(self):
         return selectors.leases_with_seats(timezone.localdate())
 
 
-class HeadcountListView(StaffRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView):
+class HeadcountListView(StaffListView):
     """Every firm's monthly headcount reports; filterable, sortable, exportable."""
 
     table_class = HeadcountTable
     filterset_class = HeadcountFilterSet
     template_name = "leases/headcount_list.html"
-    paginate_by = 50
     export_name = "headcount"
 
     def get_queryset(self):
@@ -53,13 +49,12 @@ class HeadcountListView(StaffRequiredMixin, SafeExportMixin, SingleTableMixin, F
 # --- seat requests (staff queue and decision) -----------------------------------------------------
 
 
-class SeatRequestListView(StaffRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView):
+class SeatRequestListView(StaffListView):
     """The queue of firms' seat requests, newest first, filterable by status, firm, zone and wanted date."""
 
     table_class = SeatRequestTable
     filterset_class = SeatRequestFilterSet
     template_name = "leases/seat_request_list.html"
-    paginate_by = 50
     export_name = "seat_requests"
 
     def get_queryset(self):
