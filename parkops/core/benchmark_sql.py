@@ -11,6 +11,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from parkops.core.benchmarking import Page
+from parkops.core.lookups import ids_match
 from parkops.firms.models import Firm
 from parkops.leases.models import CapacityReservation, HeadcountReport, Lease, LeaseSeat, SeatRequest
 from parkops.zones.models import Building, Floor, Phase, Seat, Zone
@@ -168,15 +169,14 @@ def service_floor(lease, seats, today):
     insert = (f'INSERT INTO {T["ls"]} (lease_id, seat_id, start, "end") VALUES {values}', params)
     delete = (f"DELETE FROM {T['ls']} WHERE lease_id = %s", [lease.pk])
     ids = [seat.pk for seat in seats]
-    if conn.vendor == "postgresql":
-        match, match_params, lock = "= ANY(%s)", [ids], " FOR UPDATE"
-    else:  # SQLite: no row locks (its transactions take the database's write lock)
-        match, match_params, lock = f"IN ({', '.join(['%s'] * len(ids))})", ids, ""
+    lock = " FOR UPDATE" if conn.vendor == "postgresql" else ""  # SQLite locks the whole database instead
+    seat_ids, seat_params = ids_match("id", ids, conn.vendor)
+    held_ids, held_params = ids_match("seat_id", ids, conn.vendor)
     locks = [
         (f"SELECT id FROM {T['lease']} WHERE id = %s{lock}", [lease.pk]),
-        (f"SELECT id FROM {T['seat']} WHERE id {match} ORDER BY id{lock}", match_params),
-        (f'SELECT id, start, "end" FROM {T["ls"]} WHERE lease_id = %s AND seat_id {match} AND "end" > %s ORDER BY id',
-         [lease.pk, *match_params, today]),
+        (f"SELECT id FROM {T['seat']} WHERE {seat_ids} ORDER BY id{lock}", seat_params),
+        (f'SELECT id, start, "end" FROM {T["ls"]} WHERE lease_id = %s AND {held_ids} AND "end" > %s ORDER BY id',
+         [lease.pk, *held_params, today]),
     ]
     return (
         lambda: _execute(insert, _history(lease, now, "+", "allocate")),

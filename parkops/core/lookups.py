@@ -10,6 +10,15 @@ from django.db import models
 from django.db.models import Lookup
 
 
+def ids_match(column_sql: str, ids, vendor: str) -> tuple[str, list]:
+    """Return (SQL, params) matching `column_sql` against a non-empty list of ids: `= ANY(%s)` with one array
+    parameter on PostgreSQL, `IN (%s, ...)` elsewhere. For the lookup below and for hand-written statements."""
+    ids = [int(i) for i in ids]
+    if vendor == "postgresql":
+        return f"{column_sql} = ANY(%s)", [ids]
+    return f"{column_sql} IN ({', '.join(['%s'] * len(ids))})", ids
+
+
 class InIds(Lookup):
     lookup_name = "in_ids"
     prepare_rhs = False
@@ -21,13 +30,8 @@ class InIds(Lookup):
         if not self.rhs:
             raise EmptyResultSet  # as __in does: nothing matches (and everything matches its exclude())
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} IN ({', '.join(['%s'] * len(self.rhs))})", [*lhs_params, *self.rhs]
-
-    def as_postgresql(self, compiler, connection):
-        if not self.rhs:
-            raise EmptyResultSet
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", [*lhs_params, self.rhs]
+        sql, params = ids_match(lhs, self.rhs, connection.vendor)
+        return sql, [*lhs_params, *params]
 
 
 models.ForeignKey.register_lookup(InIds)

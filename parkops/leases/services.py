@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from parkops.core.lookups import ids_match
 from parkops.firms.choices import FirmStatus
 from parkops.firms.models import Firm
 from parkops.zones.choices import SeatCondition
@@ -303,11 +304,7 @@ def _insert_history_from_rows(ids: Sequence[int], history_type: str, *, by, reas
     targets = [History._meta.get_field(f.attname).column for f in fields]
     targets += [History._meta.get_field(n).column for n in ("history_date", "history_type", "history_user", "history_change_reason")]
     pk = quote(LeaseSeat._meta.pk.column)
-    ids = [int(i) for i in ids]
-    if connection.vendor == "postgresql":
-        match, match_params = f"{pk} = ANY(%s)", [ids]
-    else:
-        match, match_params = f"{pk} IN ({', '.join(['%s'] * len(ids))})", ids
+    match, match_params = ids_match(pk, ids, connection.vendor)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(
