@@ -27,7 +27,7 @@ from django_tables2.data import TableQuerysetData
 from django_tables2.export import ExportMixin, TableExport
 from django_tables2.rows import BoundRow
 
-from .csvsafe import FORMULA_PREFIXES, neutralise, neutralise_row
+from .csvsafe import neutralise, neutralise_row
 
 STREAM_CHUNK = 2000
 NUMERIC_FIELDS = {
@@ -145,16 +145,9 @@ def _value_converter(table, bound_column, queryset):
     return path, lambda v: None if v in empty else neutralise(v)
 
 
-_FORMULA_FIRST = frozenset(FORMULA_PREFIXES)
-
-
 def _text_cell(value):
-    """A text cell: None for empty, quoted if a spreadsheet would read it as a formula (as neutralise)."""
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        return neutralise(value)
-    return "'" + value if value[0] in _FORMULA_FIRST else value
+    """A text cell: None for empty, quoted if a spreadsheet would read it as a formula."""
+    return None if value is None or value == "" else neutralise(value)
 
 
 @contextmanager
