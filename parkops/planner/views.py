@@ -459,15 +459,13 @@ class ZoneDView(StaffRequiredMixin, DayMixin, TemplateView):
             reservations[r.phase_id].append(r)
         # A row's change / cancel / convert forms load when its 操作 is opened (reservation_actions), so the
         # board stays one line per reservation however many there are.
-        context["phases"] = [
-            {
-                "cap": cap,
-                "open": max(cap.planned - cap.committed, 0),
-                "reservations": reservations.get(cap.phase.pk, []),
-                "rows_html": reservation_rows_html(reservations.get(cap.phase.pk, []), context["on"]),
-            }
-            for cap in selectors.phase_capacity(context["on"], reservations=every)
-        ]
+        context["phases"] = []
+        for cap in selectors.phase_capacity(context["on"], reservations=every):
+            mine = reservations[cap.phase.pk]
+            context["phases"].append(
+                {"cap": cap, "open": max(cap.planned - cap.committed, 0), "reservations": mine,
+                 "rows_html": reservation_rows_html(mine, context["on"])}
+            )
         add_form = context.setdefault("add_form", ReservationForm(initial={"wanted_from": None}))
         context["add_phase"] = str(add_form["phase"].value() or "")
         return context
