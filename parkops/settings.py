@@ -16,6 +16,9 @@ TRUSTED_PROXY_COUNT   proxies in front of gunicorn; the login lockout then count
                       client address from X-Forwarded-For instead of per proxy address
 AXES_FAILURE_LIMIT    failed logins before a lockout (default 5), per user name and per address
 AXES_COOLOFF_MINUTES  how long a lockout lasts (default 15)
+
+PARKOPS_EXPIRY_DAYS   the product's one expiry window (default 90): a lease or holding whose last
+                      day falls within this many days reads "expiring" on every screen
 """
 import datetime
 import os
@@ -64,6 +67,9 @@ if not ALLOWED_HOSTS:
         "(for example: export ALLOWED_HOSTS=seats.example.gov.cn), or set DEBUG=1 for a local demo."
     )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# The one expiry window: planner, portal, admin, reports and their labels all read it (leases.choices.expiry_days).
+PARKOPS_EXPIRY_DAYS = int(os.environ.get("PARKOPS_EXPIRY_DAYS", "90"))
 
 INSTALLED_APPS = [
     "parkops.core.admin_site.ParkAdminConfig",  # django.contrib.admin with the park's site

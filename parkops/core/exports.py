@@ -36,6 +36,23 @@ NUMERIC_FIELDS = {
 }
 
 
+class LabelColumn(Column):
+    """A column of codes shown, and exported, as their labels: ``labels(code)`` gives the text.
+
+    For a code that is an annotation (which has no get_FOO_display), e.g. a lease's derived state.
+    """
+
+    def __init__(self, *args, labels, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.labels = labels
+
+    def render(self, value):
+        return self.labels(value)
+
+    def value(self, value):
+        return self.labels(value)
+
+
 class SafeTableExport(TableExport):
     """A TableExport whose cells starting with = + - @ tab or CR are prefixed with a quote."""
 
@@ -118,7 +135,7 @@ def _value_converter(table, bound_column, queryset):
     f is None where the cell is exported as it comes (numbers: nothing to neutralise).
     """
     name, column = bound_column.name, bound_column.column
-    if hasattr(table, f"render_{name}") or hasattr(table, f"value_{name}") or type(column) not in (Column, DateColumn):
+    if hasattr(table, f"render_{name}") or hasattr(table, f"value_{name}") or type(column) not in (Column, DateColumn, LabelColumn):
         return None
     bits = bound_column.accessor.bits
     annotation = queryset.query.annotations.get(bits[0]) if len(bits) == 1 else None
@@ -135,6 +152,8 @@ def _value_converter(table, bound_column, queryset):
         default = bound_column.default
         return path, lambda v: default if v is None else v.isoformat()
     empty = column.empty_values
+    if isinstance(column, LabelColumn):
+        return path, lambda v: None if v in empty else neutralise(force_str(column.labels(v)))
     if annotation is None and getattr(field, "choices", None):
         labels = {k: neutralise(force_str(v)) for k, v in field.flatchoices}
         return path, lambda v: None if v in empty else labels.get(v, v)

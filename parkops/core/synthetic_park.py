@@ -29,7 +29,7 @@ from django.utils import timezone
 from parkops.core.access import PARK_STAFF
 from parkops.firms.choices import FirmStatus, MemberRole
 from parkops.firms.models import Firm, FirmMember
-from parkops.leases.choices import LeaseStatus, ReservationStatus
+from parkops.leases.choices import LeaseStage, ReservationStatus
 from parkops.leases.models import CapacityReservation, HeadcountReport, Lease, LeaseSeat
 from parkops.zones.choices import PhaseStatus, SeatCondition, SeatKind, ZoneStatus
 from parkops.zones.models import Building, Floor, Phase, Seat, Zone
@@ -257,17 +257,18 @@ def _make_leases(firms: list[Firm], seat_ids: list[int], today: datetime.date, r
 
 
 def _firm_leases(i, firm, block, after, today, rng):
-    def lease(k, start, end, status=LeaseStatus.ACTIVE):
-        return Lease(firm=firm, number=f"BENCH-{i:05d}-{k}", start=start, end=end, status=status)
+    def lease(k, start, end):
+        # Signed; whether it is active or ended on a day is derived from its dates.
+        return Lease(firm=firm, number=f"BENCH-{i:05d}-{k}", start=start, end=end, stage=LeaseStage.SIGNED)
 
     start = today - datetime.timedelta(days=rng.randint(30, 300))
     end = today + datetime.timedelta(days=rng.randint(20, 1000))
     out = [(lease(1, start, end), block)] if block else []
     if block and i % 3 == 0:
-        out.append((lease(2, start - datetime.timedelta(days=360), start, LeaseStatus.EXPIRED), block))
+        out.append((lease(2, start - datetime.timedelta(days=360), start), block))
     if after and i % 2 == 0:
         past_start = today - datetime.timedelta(days=rng.randint(500, 700))
-        out.append((lease(3, past_start, past_start + datetime.timedelta(days=300), LeaseStatus.EXPIRED), after))
+        out.append((lease(3, past_start, past_start + datetime.timedelta(days=300)), after))
     return out
 
 

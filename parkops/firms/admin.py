@@ -1,10 +1,8 @@
 """Admin of the tenants: business lines, firms (with their users inline), firm users.
 
 A firm row answers the bureau's first question at a glance: status, business lines,
-seats leased today and leases expiring within 90 days, all counted by subqueries.
+seats leased today and leases expiring today (the product's expiry window), all counted by subqueries.
 """
-import datetime
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -13,14 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from parkops.core.adminkit import ParkExportMixin, ParkImportExportMixin, PrefilledInlineFormSet, count_of
-from parkops.leases.choices import LeaseStatus
+from parkops.leases.choices import LeaseState, expiring_label_lazy
 from parkops.leases.models import Lease, LeaseSeat
 
 from .models import BusinessLine, Firm, FirmMember
 from .resources import FirmResource
 from .uscc import check_uscc
-
-EXPIRING_WITHIN = datetime.timedelta(days=90)
 
 
 @admin.register(BusinessLine)
@@ -88,7 +84,7 @@ class FirmMemberInline(admin.TabularInline):
 
 @admin.register(Firm)
 class FirmAdmin(ParkImportExportMixin, SimpleHistoryAdmin):
-    """Tenant firms: pipeline status, business lines, seats leased today, leases expiring within 90 days."""
+    """Tenant firms: pipeline status, business lines, seats leased today, leases expiring (the one window)."""
 
     form = FirmAdminForm
     resource_classes = [FirmResource]
@@ -114,9 +110,7 @@ class FirmAdmin(ParkImportExportMixin, SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         today = timezone.localdate()
-        expiring = Lease.objects.filter(
-            status__in=[LeaseStatus.ACTIVE, LeaseStatus.DRAFT], end__gt=today, end__lte=today + EXPIRING_WITHIN
-        )
+        expiring = Lease.objects.in_state(LeaseState.EXPIRING, today)
         return (
             super()
             .get_queryset(request)
@@ -135,7 +129,7 @@ class FirmAdmin(ParkImportExportMixin, SimpleHistoryAdmin):
     def seats_today(self, obj):
         return getattr(obj, "n_today", None)
 
-    @admin.display(description=_("90天内到期租约"), ordering="n_expiring")
+    @admin.display(description=expiring_label_lazy(), ordering="n_expiring")
     def expiring_leases(self, obj):
         return getattr(obj, "n_expiring", None)
 

@@ -26,7 +26,7 @@ from .admin_forms import (
     TerminateForm,
     save_lease_seat_formset,
 )
-from .choices import LeaseStatus, ReservationStatus, SeatRequestStatus
+from .choices import LeaseState, ReservationStatus, SeatRequestStatus
 from .models import CapacityReservation, HeadcountReport, Lease, LeaseSeat, SeatRequest
 from .resources import LeaseResource
 
@@ -39,6 +39,22 @@ class FirmStatusFilter(admin.ChoicesFieldListFilter):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.title = _("企业状态")
+
+
+class LeaseStateFilter(admin.SimpleListFilter):
+    """The lease's state today, derived from its dates (LeaseQuerySet.in_state), never a stored value."""
+
+    title = _("状态")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return LeaseState.choices
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value in LeaseState.values:
+            return queryset.in_state(value, timezone.localdate())
+        return queryset
 
 
 class NoDeleteMixin:
@@ -56,23 +72,23 @@ class LeaseAdmin(NoDeleteMixin, ParkImportExportMixin, ServiceWriteAdmin, Simple
     resource_classes = [LeaseResource]
     inlines = [LeaseSeatInline]
     list_display = (
-        "number", "firm", "start", "end", "effective_status", "rent_terms", "monthly_rate", "seats_today", "seats_held",
+        "number", "firm", "start", "end", "state", "rent_terms", "monthly_rate", "seats_today", "seats_held",
     )
-    list_filter = ("status", "rent_terms", ("firm__status", FirmStatusFilter), ("end", admin.DateFieldListFilter))
+    list_filter = (LeaseStateFilter, "rent_terms", ("firm__status", FirmStatusFilter), ("end", admin.DateFieldListFilter))
     search_fields = ("number", "policy_basis", *FIRM_SEARCH)
     date_hierarchy = "start"
     ordering = ("-start", "number")
     list_select_related = ("firm",)
     autocomplete_fields = ("firm",)
     actions = ["terminate_leases", "renew_leases"]
-    add_fields = ("firm", "number", "start", "end", "rent_terms", "monthly_rate", "policy_basis", "status", "note")
+    add_fields = ("firm", "number", "start", "end", "rent_terms", "monthly_rate", "policy_basis", "stage", "note")
     change_readonly = (
         "firm", "start", "end", "terminated_on", "termination_reason", "seats_today", "seat_pages", "created", "modified",
     )
 
     def get_queryset(self, request):
         today = timezone.localdate()
-        return super().get_queryset(request).annotate(
+        return super().get_queryset(request).with_state(today).annotate(
             n_today=count_of(LeaseSeat.objects.on(today), "lease", "seat", distinct=True),
             n_held=count_of(LeaseSeat.objects.all(), "lease", "seat", distinct=True),
             n_rows=count_of(LeaseSeat.objects.all(), "lease"),
@@ -86,13 +102,13 @@ class LeaseAdmin(NoDeleteMixin, ParkImportExportMixin, ServiceWriteAdmin, Simple
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
-        if obj.status == LeaseStatus.TERMINATED:
+        if not obj.is_open:
             return self.get_fields(request, obj)
         return self.change_readonly
 
-    @admin.display(description=_("状态"), ordering="status")
-    def effective_status(self, obj):
-        return obj.get_effective_status_display()
+    @admin.display(description=_("状态"), ordering="state")
+    def state(self, obj):
+        return obj.state_label
 
     @admin.display(description=_("今日席位"), ordering="n_today")
     def seats_today(self, obj):
@@ -116,13 +132,13 @@ class LeaseAdmin(NoDeleteMixin, ParkImportExportMixin, ServiceWriteAdmin, Simple
             lease = services.lease_update(
                 lease=obj, number=data.get("number") or None, rent_terms=data.get("rent_terms"),
                 monthly_rate=data.get("monthly_rate"), policy_basis=data.get("policy_basis"), note=data.get("note"),
-                status=data.get("status"), by=request.user,
+                stage=data.get("stage"), by=request.user,
             )
         else:
             lease = services.lease_create(
                 firm=data["firm"], start=data["start"], end=data["end"], rent_terms=data["rent_terms"],
                 monthly_rate=data.get("monthly_rate") or 0, policy_basis=data.get("policy_basis") or "",
-                number=data.get("number") or "", status=data["status"], note=data.get("note") or "", by=request.user,
+                number=data.get("number") or "", stage=data["stage"], note=data.get("note") or "", by=request.user,
             )
         obj.pk, obj.number, obj.firm_id = lease.pk, lease.number, lease.firm_id
         obj._state.adding = False

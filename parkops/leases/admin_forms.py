@@ -12,13 +12,14 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from parkops.core.adminkit import PrefilledInlineFormSet
 
 from . import services
-from .choices import LeaseStatus, ReservationStatus
+from .choices import ReservationStatus
 from .models import CapacityReservation, Lease, LeaseSeat
 from .selectors import holding_conflicts
 
@@ -256,7 +257,7 @@ class LeaseSeatInline(admin.TabularInline):
         return field
 
     def _open(self, obj) -> bool:
-        return obj is None or obj.status in (LeaseStatus.DRAFT, LeaseStatus.ACTIVE)
+        return obj is None or obj.is_open
 
     def has_add_permission(self, request, obj=None):
         return self._open(obj) and super().has_add_permission(request, obj)
@@ -304,10 +305,6 @@ class LeaseAdminForm(forms.ModelForm):
         if "number" in self.fields:
             self.fields["number"].required = False
             self.fields["number"].help_text = _("留空则自动编号")
-        if "status" in self.fields:
-            self.fields["status"].choices = [
-                (value, label) for value, label in LeaseStatus.choices if value in (LeaseStatus.DRAFT, LeaseStatus.ACTIVE)
-            ]
 
 
 class TerminateForm(forms.Form):
@@ -330,7 +327,7 @@ class RejectForm(forms.Form):
 
 
 class ApproveForm(forms.Form):
-    """For each selected request, the lease its seats were allocated under (the firm's active or draft leases)."""
+    """For each selected request, the lease its seats were allocated under (the firm's leases open today)."""
 
     reason = forms.CharField(label=_("处理意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -338,7 +335,7 @@ class ApproveForm(forms.Form):
         super().__init__(*args, **kwargs)
         open_leases = defaultdict(list)
         firm_ids = {r.firm_id for r in requests}
-        for lease in Lease.objects.filter(firm_id__in=firm_ids, status__in=[LeaseStatus.ACTIVE, LeaseStatus.DRAFT]):
+        for lease in Lease.objects.filter(firm_id__in=firm_ids).open_on(timezone.localdate()):
             open_leases[lease.firm_id].append(lease.pk)
         self.requests = list(requests)
         for req in self.requests:

@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from parkops.firms.models import BusinessLine, Firm
 from parkops.zones.models import Building, Floor, Zone
 
-from .choices import LeaseStatus, RentTerms, SeatRequestStatus
-from .models import HeadcountReport, Lease, LeaseSeat, SeatRequest
+from .choices import LeaseState, RentTerms, SeatRequestStatus
+from .models import HeadcountReport, Lease, LeaseSeat, SeatRequest, effective_end_expression
 
 # --- lease and headcount lists (reports) -------------------------------------------------------
 
@@ -27,7 +27,7 @@ class LeaseFilterSet(django_filters.FilterSet):
     floor = django_filters.ModelChoiceFilter(
         queryset=Floor.objects.select_related("building"), method="filter_place", label=_("楼层")
     )
-    status = django_filters.ChoiceFilter(choices=LeaseStatus.choices, label=_("状态"))
+    status = django_filters.ChoiceFilter(choices=LeaseState.choices, method="filter_state", label=_("状态"))
     rent_terms = django_filters.ChoiceFilter(choices=RentTerms.choices, label=_("租金条款"))
     start_from = django_filters.DateFilter(field_name="start", lookup_expr="gte", label=_("起租日起"))
     start_to = django_filters.DateFilter(field_name="start", lookup_expr="lte", label=_("起租日止"))
@@ -47,11 +47,17 @@ class LeaseFilterSet(django_filters.FilterSet):
         """Keep leases that ever held a seat in the zone, building or floor."""
         return queryset.filter(pk__in=LeaseSeat.objects.filter(**{self.PLACE[name]: value}).values("lease"))
 
+    def filter_state(self, queryset, name, value):
+        """Keep leases whose state today (derived from their dates, Lease.state_on) is the one chosen."""
+        return queryset.in_state(value, timezone.localdate())
+
     def filter_expiring(self, queryset, name, value):
-        """Keep active leases whose last day falls within the next N days (end is exclusive)."""
+        """Keep leases in force today whose last day falls within the next N days (effective end is exclusive)."""
         today = timezone.localdate()
-        return queryset.filter(
-            status=LeaseStatus.ACTIVE, end__gt=today, end__lte=today + datetime.timedelta(days=int(value))
+        return (
+            queryset.in_state([LeaseState.ACTIVE, LeaseState.EXPIRING], today)
+            .alias(ends=effective_end_expression())
+            .filter(ends__lte=today + datetime.timedelta(days=int(value)))
         )
 
 

@@ -3,11 +3,12 @@ import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parkops.zones.models import Floor, Zone
 
-from .choices import LeaseStatus, RentTerms
+from .choices import RentTerms
 from .models import Lease
 
 
@@ -55,9 +56,7 @@ class SeatRequestApproveForm(forms.Form):
 
     def __init__(self, *args, firm=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lease"].queryset = Lease.objects.filter(
-            firm=firm, status__in=[LeaseStatus.ACTIVE, LeaseStatus.DRAFT]
-        ).order_by("-start")
+        self.fields["lease"].queryset = Lease.objects.filter(firm=firm).open_on(timezone.localdate()).order_by("-start")
 
 
 class SeatRequestRejectForm(forms.Form):

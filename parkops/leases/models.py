@@ -8,7 +8,9 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, CharField, F, Q, Value, When
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import In
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -18,7 +20,7 @@ from parkops.core.models import TimeStampedModel
 from parkops.firms.models import Firm
 from parkops.zones.models import Phase, Seat, Zone
 
-from .choices import LeaseStatus, RentTerms, ReservationStatus, SeatRequestStatus
+from .choices import LeaseStage, LeaseState, RentTerms, ReservationStatus, SeatRequestStatus, expiry_days
 
 
 class FirmScopedQuerySet(models.QuerySet):
@@ -48,8 +50,78 @@ class LeaseSeatQuerySet(FirmScopedQuerySet):
         return self.filter(start__lt=end, end__gt=start)
 
 
+# --- a lease's state on a day ------------------------------------------------------------------
+#
+# One rule, spelt twice side by side: in Python (Lease.state_on) and in SQL (LeaseQuerySet.with_state /
+# in_state). tests/leases/test_lease_state.py compares the two over every day around each change.
+# On day d, with the product's expiry window N (settings.PARKOPS_EXPIRY_DAYS), the first that holds:
+#   terminated  terminated_on <= d           (terminated from T on: half-open, T itself is terminated)
+#   draft       stage is draft               (not signed: never in force, whatever the dates)
+#   upcoming    d < start
+#   ended       end <= d                     (end is exclusive: the end day itself is ended)
+#   expiring    effective end <= d + N       (its last day falls within the next N days, today included)
+#   active      otherwise
+# The effective end is terminated_on when the lease is terminated (never later than end), else end:
+# a lease terminated from T is in force over [start, T), so before T it reads upcoming, active or
+# expiring against T, and from T on it reads terminated.
+
+CLOSED_STATES = (LeaseState.ENDED, LeaseState.TERMINATED)
+
+
+def _window_end(day: datetime.date, days: int | None) -> datetime.date:
+    return day + datetime.timedelta(days=expiry_days() if days is None else days)
+
+
+def lease_state_expression(day: datetime.date, *, days: int | None = None) -> Case:
+    """Return the SQL expression of a lease's state on `day` (the rule above); its values are LeaseState values."""
+    horizon = _window_end(day, days)
+    return Case(
+        When(terminated_on__lte=day, then=Value(LeaseState.TERMINATED.value)),
+        When(stage=LeaseStage.DRAFT, then=Value(LeaseState.DRAFT.value)),
+        When(start__gt=day, then=Value(LeaseState.UPCOMING.value)),
+        When(end__lte=day, then=Value(LeaseState.ENDED.value)),
+        When(Q(end__lte=horizon) | Q(terminated_on__lte=horizon), then=Value(LeaseState.EXPIRING.value)),
+        default=Value(LeaseState.ACTIVE.value),
+        output_field=CharField(max_length=16, choices=LeaseState.choices),
+    )
+
+
+def effective_end_expression() -> Coalesce:
+    """Return the SQL of a lease's effective end: terminated_on if terminated, else end (exclusive)."""
+    return Coalesce("terminated_on", "end")
+
+
+class LeaseQuerySet(FirmScopedQuerySet):
+    """Leases, with their state on a day derived in SQL by the same rule as Lease.state_on."""
+
+    def with_state(self, day: datetime.date | None = None, *, days: int | None = None):
+        """Return the leases annotated with ``state``: the LeaseState value on `day` (default today)."""
+        return self.annotate(state=lease_state_expression(day or timezone.localdate(), days=days))
+
+    def in_state(self, states, day: datetime.date | None = None, *, days: int | None = None):
+        """Return the leases whose state on `day` (default today) is `states` (one value or several)."""
+        states = [states] if isinstance(states, str) else list(states)
+        unknown = set(states) - set(LeaseState.values)
+        if unknown:
+            raise ValueError(f"Unknown lease state(s) {sorted(unknown)}; use one of {LeaseState.values}.")
+        return self.filter(In(lease_state_expression(day or timezone.localdate(), days=days), states))
+
+    def open(self):
+        """Return the leases that may still take seats: not terminated (the services check the dates)."""
+        return self.filter(terminated_on__isnull=True)
+
+    def open_on(self, day: datetime.date):
+        """Return the leases that may take seats on `day` or later: not terminated and not ended by then."""
+        return self.open().filter(end__gt=day)
+
+
 class Lease(TimeStampedModel):
-    """A firm's contract for seats over a period, with its rent terms (free under policy, subsidised or market)."""
+    """A firm's contract for seats over a period, with its rent terms (free under policy, subsidised or market).
+
+    Only what the dates cannot tell is stored: the stage (draft or signed) and, once terminated, the
+    termination day. Its state on a day (draft, upcoming, active, expiring, ended, terminated) is
+    derived: ``state_on(day)``, or ``Lease.objects.with_state(day)`` / ``in_state(state, day)`` in SQL.
+    """
 
     firm = models.ForeignKey(Firm, verbose_name=_("企业"), on_delete=models.PROTECT, related_name="leases")
     number = models.CharField(_("合同编号"), max_length=40, unique=True)
@@ -60,13 +132,16 @@ class Lease(TimeStampedModel):
     policy_basis = models.CharField(
         _("政策依据"), max_length=200, blank=True, help_text=_("例如《内江市促进服务外包产业发展扶持办法》")
     )
-    status = models.CharField(_("状态"), max_length=16, choices=LeaseStatus.choices, default=LeaseStatus.ACTIVE)
+    stage = models.CharField(
+        _("签约阶段"), max_length=16, choices=LeaseStage.choices, default=LeaseStage.SIGNED,
+        help_text=_("草稿尚未签约；生效、到期等状态由起止日期推算，不在此保存。"),
+    )
     terminated_on = models.DateField(_("终止日期"), null=True, blank=True)
     termination_reason = models.CharField(_("终止原因"), max_length=200, blank=True)
     note = models.TextField(_("备注"), blank=True)
     history = HistoricalRecords(excluded_fields=["modified"])
 
-    objects = FirmScopedQuerySet.as_manager()
+    objects = LeaseQuerySet.as_manager()
 
     class Meta:
         ordering = ["-start", "number"]
@@ -75,21 +150,47 @@ class Lease(TimeStampedModel):
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="lease_end_after_start"),
             models.CheckConstraint(condition=Q(monthly_rate__gte=0), name="lease_rate_not_negative"),
+            models.CheckConstraint(
+                condition=Q(terminated_on__isnull=True) | Q(terminated_on__lte=F("end")), name="lease_terminated_by_end"
+            ),
         ]
         indexes = [models.Index(fields=["firm", "end"], name="lease_firm_end_idx")]
 
     def __str__(self):
         return self.number
 
-    def effective_status(self, on: datetime.date | None = None) -> str:
-        """Return the status as of a day: an active lease past its end reads as expired."""
-        on = on or timezone.localdate()
-        if self.status == LeaseStatus.ACTIVE and self.end <= on:
-            return LeaseStatus.EXPIRED
-        return self.status
+    @property
+    def effective_end(self) -> datetime.date:
+        """Return the day the lease stops being in force (exclusive): its termination day, else its end."""
+        if self.terminated_on is not None and self.terminated_on < self.end:
+            return self.terminated_on
+        return self.end
 
-    def get_effective_status_display(self) -> str:
-        return LeaseStatus(self.effective_status()).label
+    @property
+    def is_open(self) -> bool:
+        """Return whether the lease may still take seats: not terminated (LeaseQuerySet.open)."""
+        return self.terminated_on is None
+
+    def state_on(self, day: datetime.date | None = None, *, days: int | None = None) -> str:
+        """Return the LeaseState value on `day` (default today), by the rule at the top of this section."""
+        day = day or timezone.localdate()
+        if self.terminated_on is not None and self.terminated_on <= day:
+            return LeaseState.TERMINATED
+        if self.stage == LeaseStage.DRAFT:
+            return LeaseState.DRAFT
+        if day < self.start:
+            return LeaseState.UPCOMING
+        if self.end <= day:
+            return LeaseState.ENDED
+        if self.effective_end <= _window_end(day, days):
+            return LeaseState.EXPIRING
+        return LeaseState.ACTIVE
+
+    @property
+    def state_label(self) -> str:
+        """Return the label of the annotated ``state`` (with_state), else of today's state."""
+        state = getattr(self, "state", None) or self.state_on()
+        return LeaseState.label_of(state)
 
     @property
     def last_day(self) -> datetime.date:

@@ -6,6 +6,8 @@ period under lock), so a clash with any holding, or with an earlier row of the s
 file, is reported on its row and nothing is imported. An existing lease may change
 its contract details (through services.lease_update); its firm, dates and seats
 change only through the admin's renew / terminate actions and the lease page.
+The "stage" column is draft or signed (empty: signed); a lease's state (active, expiring,
+ended...) is derived from its dates and is not imported.
 """
 import re
 
@@ -18,7 +20,7 @@ from parkops.firms.models import Firm
 from parkops.zones.models import Seat
 
 from . import services
-from .choices import LeaseStatus, RentTerms
+from .choices import LeaseStage, RentTerms
 from .models import Lease
 
 SPLIT = re.compile(r"[;；,，、\s]+")
@@ -53,13 +55,13 @@ class LeaseResource(SafeResource):
     start = fields.Field(attribute="start", column_name="start", widget=ParkDateWidget())
     end = fields.Field(attribute="end", column_name="end", widget=ParkDateWidget())
     rent_terms = fields.Field(attribute="rent_terms", column_name="rent_terms", widget=ChoiceWidget(RentTerms))
-    status = fields.Field(attribute="status", column_name="status", widget=ChoiceWidget(LeaseStatus))
+    stage = fields.Field(attribute="stage", column_name="stage", widget=ChoiceWidget(LeaseStage))
     seats = fields.Field(column_name="seats", dehydrate_method="dehydrate_seats")
 
     class Meta:
         model = Lease
         import_id_fields = ["number"]
-        fields = ["number", "firm", "start", "end", "rent_terms", "monthly_rate", "policy_basis", "status", "note", "seats"]
+        fields = ["number", "firm", "start", "end", "rent_terms", "monthly_rate", "policy_basis", "stage", "note", "seats"]
         export_order = fields
         skip_unchanged = True
         report_skipped = True
@@ -109,7 +111,7 @@ class LeaseResource(SafeResource):
         return services.lease_create(
             firm=instance.firm, start=instance.start, end=instance.end, rent_terms=instance.rent_terms,
             monthly_rate=instance.monthly_rate, policy_basis=instance.policy_basis, number=instance.number,
-            status=instance.status, note=instance.note, seats=instance._import_seats,
+            stage=instance.stage or LeaseStage.SIGNED, note=instance.note, seats=instance._import_seats,
         )
 
     def _update(self, instance):
@@ -132,5 +134,5 @@ class LeaseResource(SafeResource):
         return services.lease_update(
             lease=stored, rent_terms=instance.rent_terms, monthly_rate=instance.monthly_rate,
             policy_basis=instance.policy_basis, note=instance.note,
-            status=instance.status if instance.status != stored.status else None,
+            stage=instance.stage if instance.stage and instance.stage != stored.stage else None,
         )

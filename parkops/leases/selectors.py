@@ -20,10 +20,9 @@ from parkops.firms.models import BusinessLine, Firm
 from parkops.zones.choices import SeatCondition, ZoneStatus
 from parkops.zones.models import Building, Floor, Phase, Seat, Zone
 
-from .choices import LeaseStatus, ReservationStatus
-from .models import CapacityReservation, HeadcountReport, Lease, LeaseSeat
+from .choices import LeaseState, ReservationStatus, expiry_days
+from .models import CapacityReservation, HeadcountReport, Lease, LeaseSeat, effective_end_expression
 
-EXPIRING_DAYS = 60
 OOS = SeatCondition.OUT_OF_SERVICE
 
 
@@ -123,8 +122,11 @@ class SeatState:
     end: datetime.date | None = None
 
 
-def seat_states(floor: Floor, on: datetime.date, *, expiring_days: int = EXPIRING_DAYS) -> list[SeatState]:
+def seat_states(floor: Floor, on: datetime.date, *, expiring_days: int | None = None) -> list[SeatState]:
     """Return every seat of a floor with its state on a day, in grid order. Two queries.
+
+    A held seat is "expiring" when its holding ends within the product's expiry window (expiry_days(),
+    or `expiring_days`): end <= on + N, the rule a lease's state uses for its effective end.
 
     The holdings are looked up by the floor's seat ids, not by joining seats on the floor: with the join,
     PostgreSQL scans every holding in force that day (the whole park's), so the planner slowed as the park
@@ -139,7 +141,7 @@ def seat_states(floor: Floor, on: datetime.date, *, expiring_days: int = EXPIRIN
         .order_by()  # LeaseSeat's default ordering would join and sort by seat code for nothing
         .values_list("seat_id", "start", "end", "lease_id", "lease__number", "lease__firm_id", "lease__firm__short_name")
     }
-    horizon = on + datetime.timedelta(days=expiring_days)
+    horizon = on + datetime.timedelta(days=expiry_days() if expiring_days is None else expiring_days)
     states = []
     append = states.append
     for seat_id, code, row, col, kind, condition in seats:
@@ -210,6 +212,7 @@ def firm_allocation(firm: Firm, on: datetime.date) -> FirmAllocation:
     )
     leases = list(
         Lease.objects.filter(firm=firm)
+        .with_state(on)
         .annotate(seats_on=Coalesce(Subquery(held_today, output_field=IntegerField()), 0))
         .order_by("-end")
     )
@@ -568,10 +571,10 @@ class FirmExpiry:
     seats_freed: dict[int, int]
 
 
-def _window_counts(prefix: str, field_name: str, on: datetime.date, count) -> dict:
-    """Return one conditional Count per window: end within (on, on + days]."""
+def _window_counts(prefix: str, field_name: str, on: datetime.date, count, end: str = "end") -> dict:
+    """Return one conditional Count per window: `end` within (on, on + days]."""
     return {
-        f"{prefix}{days}": count(field_name, filter=Q(end__gt=on, end__lte=on + datetime.timedelta(days=days)))
+        f"{prefix}{days}": count(field_name, filter=Q(**{f"{end}__gt": on, f"{end}__lte": on + datetime.timedelta(days=days)}))
         for days in EXPIRY_WINDOWS
     }
 
@@ -579,17 +582,21 @@ def _window_counts(prefix: str, field_name: str, on: datetime.date, count) -> di
 def expiring_by_firm(on: datetime.date) -> list[FirmExpiry]:
     """Return per firm what expires in the next 30 / 60 / 90 days. Three queries.
 
-    A lease expires when it is active and its end (exclusive) falls in (on, on + N]: its last
-    day is within the next N days. A seat expires when it is held on `on` and its holding ends
+    A lease expires when it is in force on `on` (state active or expiring) and its effective end
+    (exclusive; the termination day of a lease terminated from a later day) falls in (on, on + N]:
+    its last day is within the next N days. The buckets are the report's; the product's one expiry
+    window (expiry_days()) is what the state "expiring" means. A seat expires when it is held on `on` and its holding ends
     in that window; it is "freed" unless the same seat has a holding starting on that end day
     (a back-to-back lease or a renewal onto a new lease).
     """
     horizon = on + datetime.timedelta(days=max(EXPIRY_WINDOWS))
     lease_rows = {
         r["firm"]: r
-        for r in Lease.objects.filter(status=LeaseStatus.ACTIVE, end__gt=on, end__lte=horizon)
+        for r in Lease.objects.in_state([LeaseState.ACTIVE, LeaseState.EXPIRING], on)
+        .alias(ends=effective_end_expression())
+        .filter(ends__lte=horizon)
         .values("firm")
-        .annotate(**_window_counts("l", "id", on, Count))
+        .annotate(**_window_counts("l", "id", on, Count, end="ends"))
         .order_by()
     }
     followed = Exists(LeaseSeat.objects.filter(seat=OuterRef("seat"), start=OuterRef("end")))
@@ -625,15 +632,16 @@ def expiring_by_firm(on: datetime.date) -> list[FirmExpiry]:
     return result
 
 
-def expiring_leases(on: datetime.date, days: int = max(EXPIRY_WINDOWS)):
-    """Return the active leases whose last day falls within the next `days` days, soonest first. One query.
+def expiring_leases(on: datetime.date, days: int | None = None):
+    """Return the leases in state "expiring" on `on` (the product's window, or `days`), soonest end first. One query.
 
-    Each carries seats_on: the seats it holds on `on`.
+    Each carries seats_on (the seats it holds on `on`) and state.
     """
     return (
-        leases_with_seats(on)
-        .filter(status=LeaseStatus.ACTIVE, end__gt=on, end__lte=on + datetime.timedelta(days=days))
-        .order_by("end", "firm__short_name")
+        leases_with_seats(on, days=days)
+        .in_state(LeaseState.EXPIRING, on, days=days)
+        .alias(ends=effective_end_expression())
+        .order_by("ends", "firm__short_name")
     )
 
 
@@ -803,11 +811,11 @@ def firms_with_figures(on):
     return _with_firm_figures(Firm.objects.prefetch_related("business_lines"), on)
 
 
-def leases_with_seats(on):
-    """Return leases with their firm and the number of seats held on a day annotated."""
+def leases_with_seats(on, *, days: int | None = None):
+    """Return leases with their firm, their state and the number of seats held on a day annotated."""
     held = LeaseSeat.objects.on(on).filter(lease=OuterRef("pk")).order_by().values("lease")
     held = held.annotate(n=Count("id")).values("n")
-    return Lease.objects.select_related("firm").annotate(
+    return Lease.objects.select_related("firm").with_state(on, days=days).annotate(
         seats_on=Coalesce(Subquery(held, output_field=IntegerField()), 0)
     )
 
@@ -929,13 +937,16 @@ class TenantSeat:
     end: datetime.date | None = None
 
 
-def tenant_floor_map(floor: Floor, on: datetime.date, firm: Firm, *, expiring_days: int = 90) -> list[TenantSeat]:
-    """Return a floor's seats on a day as `firm` may see them, in grid order. Two queries."""
+def tenant_floor_map(floor: Floor, on: datetime.date, firm: Firm, *, expiring_days: int | None = None) -> list[TenantSeat]:
+    """Return a floor's seats on a day as `firm` may see them, in grid order. Two queries.
+
+    The firm's own seat is "own_expiring" when its holding ends within the product's expiry window.
+    """
     holdings = {
         h["seat_id"]: h
         for h in LeaseSeat.objects.on(on).filter(seat__floor=floor).values("seat_id", "end", "lease__firm_id", "lease__number")
     }
-    horizon = on + datetime.timedelta(days=expiring_days)
+    horizon = on + datetime.timedelta(days=expiry_days() if expiring_days is None else expiring_days)
     seats = []
     for s in Seat.objects.filter(floor=floor).order_by("row", "col").values("id", "code", "row", "col", "condition"):
         held = holdings.get(s["id"])
@@ -950,9 +961,12 @@ def tenant_floor_map(floor: Floor, on: datetime.date, firm: Firm, *, expiring_da
 
 
 def with_seats_on(leases, on: datetime.date):
-    """Return a Lease queryset annotated with ``seats_on``: the seats held under each lease on a day. No extra query."""
+    """Return a Lease queryset annotated with ``seats_on`` (the seats held under each lease on a day) and ``state``.
+
+    No extra query.
+    """
     held = LeaseSeat.objects.on(on).filter(lease=OuterRef("pk")).order_by().values("lease").annotate(n=Count("id")).values("n")
-    return leases.annotate(seats_on=Coalesce(Subquery(held, output_field=IntegerField()), 0))
+    return leases.with_state(on).annotate(seats_on=Coalesce(Subquery(held, output_field=IntegerField()), 0))
 
 
 def floors_with_free_seats(on: datetime.date, *, zone: Zone | None = None, limit: int = 20) -> list[Occupancy]:

@@ -35,7 +35,7 @@ from parkops.firms.models import Firm
 from parkops.zones.choices import SeatCondition
 from parkops.zones.models import Phase, Seat, Zone
 
-from .choices import LeaseStatus, RentTerms, ReservationStatus, SeatRequestStatus
+from .choices import LeaseStage, RentTerms, ReservationStatus, SeatRequestStatus
 from .models import CapacityReservation, HeadcountReport, Lease, LeaseSeat, SeatRequest
 from .selectors import free_seats
 
@@ -138,9 +138,13 @@ def _lock_seats(seat_ids: Sequence[int]) -> list[Seat]:
 
 
 def _check_lease_takes(lease: Lease, start: datetime.date, end: datetime.date, *, closed: str, field=None) -> None:
-    """Refuse holdings under a lease that is no longer open, or outside its period (`closed` names the action)."""
-    if lease.status not in (LeaseStatus.DRAFT, LeaseStatus.ACTIVE):
-        raise ValidationError(closed % {"lease": lease.number, "status": lease.get_status_display()})
+    """Refuse holdings under a lease that is no longer open, or outside its period (`closed` names the action).
+
+    Open is Lease.is_open (LeaseQuerySet.open): a terminated lease takes no more seats, on any day. The period
+    is [start, end): a holding inside it falls on days whose state is draft, active or expiring, never ended.
+    """
+    if not lease.is_open:
+        raise ValidationError(closed % {"lease": lease.number, "on": lease.terminated_on})
     if start < lease.start or end > lease.end:
         message = _("分配期间 %(range)s 超出租约 %(lease)s 的期限 %(lease_range)s；请缩短分配期间或先续签租约。") % {
             "range": _fmt_range(start, end),
@@ -178,7 +182,7 @@ def lease_create(
     monthly_rate: Decimal | int = 0,
     policy_basis: str = "",
     number: str = "",
-    status: str = LeaseStatus.ACTIVE,
+    stage: str = LeaseStage.SIGNED,
     note: str = "",
     seats: Sequence[Seat] = (),
     by=None,
@@ -188,8 +192,8 @@ def lease_create(
     firm = Firm.objects.select_for_update().get(pk=firm.pk)
     if firm.status == FirmStatus.EXITED:
         raise ValidationError({"firm": _("企业 %(firm)s 已退出园区，不能新签租约；请先恢复其状态。") % {"firm": firm}})
-    if status not in (LeaseStatus.DRAFT, LeaseStatus.ACTIVE):
-        raise ValidationError({"status": _("新租约的状态只能是草稿或生效。")})
+    if stage not in LeaseStage.values:
+        raise ValidationError({"stage": _("新租约的签约阶段只能是草稿或已签约；生效、到期等状态由起止日期推算。")})
     _check_range(start, end)
     lease = Lease(
         firm=firm,
@@ -199,7 +203,7 @@ def lease_create(
         rent_terms=rent_terms,
         monthly_rate=monthly_rate,
         policy_basis=policy_basis,
-        status=status,
+        stage=stage,
         note=note,
     )
     if rent_terms == RentTerms.FREE_POLICY and Decimal(monthly_rate or 0) != 0:
@@ -229,7 +233,7 @@ def seats_allocate(
     start = start or lease.start
     end = end or lease.end
     _check_range(start, end)
-    _check_lease_takes(lease, start, end, closed=_("租约 %(lease)s 状态为“%(status)s”，不能再分配席位；请新建或续签租约。"))
+    _check_lease_takes(lease, start, end, closed=_("租约 %(lease)s 已于 %(on)s 终止，不能再分配席位；请新建租约。"))
     seat_ids = sorted({seat.pk for seat in seats})
     if not seat_ids:
         raise ValidationError(_("没有选择任何席位；请至少选择一个席位。"))
@@ -351,7 +355,7 @@ def seats_release_any(*, seats: Sequence[Seat], on: datetime.date, by=None) -> i
 def lease_terminate(*, lease: Lease, on: datetime.date, reason: str = "", by=None) -> Lease:
     """Terminate a lease from `on`: its holdings are shortened to end that day; the contract end stays in history."""
     lease = _lock_lease(lease)
-    if lease.status == LeaseStatus.TERMINATED:
+    if not lease.is_open:
         raise ValidationError(_("租约 %(lease)s 已于 %(on)s 终止。") % {"lease": lease.number, "on": lease.terminated_on})
     if on is None:
         raise ValidationError({"on": _("请填写终止日期。")})
@@ -361,7 +365,6 @@ def lease_terminate(*, lease: Lease, on: datetime.date, reason: str = "", by=Non
         )
     holdings = _holding_spans(LeaseSeat.objects.filter(lease=lease, end__gt=on))
     _end_holdings(holdings, on, by=by, reason="terminate")
-    lease.status = LeaseStatus.TERMINATED
     lease.terminated_on = on
     lease.termination_reason = reason[:200]
     lease.full_clean()
@@ -373,10 +376,9 @@ def lease_terminate(*, lease: Lease, on: datetime.date, reason: str = "", by=Non
 def lease_renew(*, lease: Lease, new_end: datetime.date, by=None, reveal_holders: bool = True) -> Lease:
     """Extend a lease to `new_end`, and with it every holding that ran to the old end. All or nothing."""
     lease = _lock_lease(lease)
-    if lease.status not in (LeaseStatus.ACTIVE, LeaseStatus.DRAFT):
+    if not lease.is_open:
         raise ValidationError(
-            _("租约 %(lease)s 状态为“%(status)s”，不能续签；请新建租约。")
-            % {"lease": lease.number, "status": lease.get_status_display()}
+            _("租约 %(lease)s 已于 %(on)s 终止，不能续签；请新建租约。") % {"lease": lease.number, "on": lease.terminated_on}
         )
     if new_end is None or new_end <= lease.end:
         raise ValidationError(
@@ -729,10 +731,10 @@ def lease_update(
     monthly_rate: Decimal | int | None = None,
     policy_basis: str | None = None,
     note: str | None = None,
-    status: str | None = None,
+    stage: str | None = None,
     by=None,
 ) -> Lease:
-    """Change a lease's contract details (number, rent terms, rate, policy basis, note; draft -> active).
+    """Change a lease's contract details (number, rent terms, rate, policy basis, note; draft -> signed).
 
     Dates and seats are not changed here: lease_renew, lease_terminate and the seats_* services do that.
     """
@@ -743,12 +745,12 @@ def lease_update(
     ):
         if value is not None:
             setattr(lease, name, value.strip() if isinstance(value, str) else value)
-    if status is not None and status != lease.status:
-        if (lease.status, status) != (LeaseStatus.DRAFT, LeaseStatus.ACTIVE):
+    if stage is not None and stage != lease.stage:
+        if (lease.stage, stage) != (LeaseStage.DRAFT, LeaseStage.SIGNED) or not lease.is_open:
             raise ValidationError(
-                {"status": _("租约状态只能由草稿改为生效；终止请用“终止租约”，续期请用“续签租约”。")}
+                {"stage": _("签约阶段只能由草稿改为已签约；终止请用“终止租约”，续期请用“续签租约”。")}
             )
-        lease.status = status
+        lease.stage = stage
     if lease.rent_terms == RentTerms.FREE_POLICY and Decimal(lease.monthly_rate or 0) != 0:
         raise ValidationError({"monthly_rate": _("政策免租的租约月租应为 0；如需收费请改为补贴或市场租金。")})
     lease.full_clean()
@@ -765,7 +767,7 @@ def lease_seat_change(
     lease = _lock_lease(holding.lease)
     _check_range(start, end)
     _check_lease_takes(
-        lease, start, end, closed=_("租约 %(lease)s 状态为“%(status)s”，不能再调整席位；请新建或续签租约。"), field="end"
+        lease, start, end, closed=_("租约 %(lease)s 已于 %(on)s 终止，不能再调整席位；请新建租约。"), field="end"
     )
     _lock_seats([holding.seat_id])
     conflicts = list(

@@ -4,6 +4,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from parkops.core.exports import LabelColumn
+
+from .choices import LeaseState
 from .models import HeadcountReport, Lease, SeatRequest
 
 NUM = {"td": {"class": "num"}, "th": {"class": "num"}}
@@ -13,7 +16,7 @@ NUM = {"td": {"class": "num"}, "th": {"class": "num"}}
 
 
 class LeaseTable(tables.Table):
-    """Leases with their firm, period, terms and seats held today (annotated by LeaseListView)."""
+    """Leases with their firm, period, terms, state and seats held today (annotated by leases_with_seats)."""
 
     number = tables.Column(verbose_name=_("合同编号"))
     firm = tables.Column(accessor="firm__short_name", verbose_name=_("企业"))
@@ -21,7 +24,7 @@ class LeaseTable(tables.Table):
     last_day = tables.DateColumn(accessor="last_day", order_by="end", verbose_name=_("最后租用日"))
     rent_terms = tables.Column(verbose_name=_("租金条款"))
     monthly_rate = tables.Column(verbose_name=_("每席月租（元）"), attrs=NUM)
-    status = tables.Column(verbose_name=_("状态"))
+    status = LabelColumn(accessor="state", labels=LeaseState.label_of, verbose_name=_("状态"))
     seats_on = tables.Column(verbose_name=_("今日席位"), attrs=NUM)
 
     class Meta:

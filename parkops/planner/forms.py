@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from parkops.firms.choices import FirmStatus
 from parkops.firms.models import Firm
-from parkops.leases.choices import LeaseStatus, RentTerms, ReservationStatus
+from parkops.leases.choices import RentTerms, ReservationStatus
 from parkops.leases.models import CapacityReservation, Lease
 from parkops.zones.choices import SeatCondition
 from parkops.zones.models import Floor, Phase, Seat
@@ -117,7 +117,7 @@ class FloorActionForm(FirmChoiceMixin, forms.Form):
     firm = forms.ModelChoiceField(queryset=Firm.objects.all(), required=False, widget=forms.HiddenInput)
     firm_q = forms.CharField(label=_("企业"), required=False, max_length=200)
     lease = forms.ModelChoiceField(
-        label=_("租约"), queryset=Lease.objects.filter(status__in=[LeaseStatus.ACTIVE, LeaseStatus.DRAFT]),
+        label=_("租约"), queryset=Lease.objects.open(),
         required=False, empty_label=_("新建租约"),
     )
     reservation = forms.ModelChoiceField(

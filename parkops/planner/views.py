@@ -29,7 +29,7 @@ from parkops.core.access import StaffRequiredMixin, staff_required
 from parkops.firms.choices import FirmStatus
 from parkops.firms.models import Firm
 from parkops.leases import selectors, services
-from parkops.leases.choices import LeaseStatus, RentTerms, ReservationStatus
+from parkops.leases.choices import RentTerms, ReservationStatus, expiring_label, expiring_label_lazy
 from parkops.leases.models import CapacityReservation, Lease, LeaseSeat
 from parkops.zones.models import Building, Floor, Seat
 
@@ -160,6 +160,7 @@ def floor_plan(floor: Floor, on: datetime.date, highlight: str = "") -> dict:
         "cols": cols,
         "legend": [{"firm_id": f, "name": names[f], "seats": n, "colour": colours[f]} for f, n in held.most_common()],
         "counts": Counter(s.state for s in states),
+        "expiring_label": expiring_label(),
         "seat_total": len(states),
         "leases": leases,
         "highlighted": highlighted,
@@ -201,7 +202,7 @@ def grid_html(states, cols: int, colours: dict, is_highlighted=None) -> tuple[st
 JS_TEXT = {
     "free": gettext_lazy("空闲"),
     "leased": gettext_lazy("已分配"),
-    "expiring": gettext_lazy("60天内到期"),
+    "expiring": expiring_label_lazy(),
     "out_of_service": gettext_lazy("停用"),
     "firm": gettext_lazy("企业"),
     "lease": gettext_lazy("合同"),
@@ -647,9 +648,10 @@ def firm_autocomplete(request):
 @require_GET
 @staff_required
 def firm_leases(request):
-    """Return <option>s of a firm's active and draft leases, for allocating under an existing lease."""
+    """Return <option>s of a firm's leases open today (not terminated, not ended), with their state, for allocating under one."""
     firm_id = request.GET.get("firm", "")
     leases = Lease.objects.none()
     if firm_id.isdigit():
-        leases = Lease.objects.filter(firm_id=int(firm_id), status__in=[LeaseStatus.ACTIVE, LeaseStatus.DRAFT]).order_by("-start")
+        today = timezone.localdate()
+        leases = Lease.objects.filter(firm_id=int(firm_id)).open_on(today).with_state(today).order_by("-start")
     return render(request, "planner/_lease_options.html", {"leases": leases})

@@ -3,9 +3,9 @@ import django_tables2 as tables
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from parkops.core.exports import LabelColumn
+from parkops.leases.choices import LeaseState
 from parkops.leases.models import Lease, LeaseSeat
-
-EXPIRY_WARNING_DAYS = 90  # a lease or holding ending within this many days stands out
 
 
 class OwnSeatTable(tables.Table):
@@ -35,7 +35,7 @@ class OwnSeatTable(tables.Table):
 
 
 class OwnLeaseTable(tables.Table):
-    """A firm's leases with their rent terms and the seats held under each today."""
+    """A firm's leases with their rent terms, their state and the seats held under each today (with_seats_on)."""
 
     number = tables.Column()
     start = tables.DateColumn(format="Y-m-d")
@@ -43,7 +43,7 @@ class OwnLeaseTable(tables.Table):
     rent_terms = tables.Column()
     monthly_rate = tables.Column(attrs={"td": {"class": "num"}})
     policy_basis = tables.Column()
-    status = tables.Column(empty_values=(), orderable=False)
+    status = LabelColumn(accessor="state", labels=LeaseState.label_of, verbose_name=_("状态"), orderable=False)
     seats_on = tables.Column(verbose_name=_("当前席位数"), attrs={"td": {"class": "num"}})
 
     class Meta:
@@ -53,12 +53,6 @@ class OwnLeaseTable(tables.Table):
         attrs = {"class": "data"}
         order_by = ("-start",)
         empty_text = _("贵企业还没有租约。")
-
-    def render_status(self, record):
-        return record.get_effective_status_display()
-
-    def value_status(self, record):
-        return record.get_effective_status_display()
 
 
 # --- the overview's and the pages' small tables (fed with lists: no count query, no sorting) -----

@@ -24,14 +24,14 @@ from parkops.core.access import is_park_staff, user_membership
 from parkops.core.exports import SafeExportMixin
 from parkops.firms.models import FirmMember
 from parkops.leases import selectors, services
-from parkops.leases.choices import LeaseStatus
+from parkops.leases.choices import LeaseState, expiring_label
 from parkops.leases.forms import add_service_error
 from parkops.leases.models import CapacityReservation, HeadcountReport, Lease, LeaseSeat, SeatRequest
 from parkops.zones.models import Floor
 
 from .forms import HeadcountForm, SeatRequestForm
 from .tables import (
-    EXPIRY_WARNING_DAYS, HeadcountTable, MemberTable, OwnLeaseTable, OwnSeatTable, SeatRequestTable,
+    HeadcountTable, MemberTable, OwnLeaseTable, OwnSeatTable, SeatRequestTable,
 )
 
 
@@ -77,7 +77,7 @@ class TenantMixin:
 
 @dataclass
 class LeaseRow:
-    """A lease as the portal lists it: status as of today and days left before it ends."""
+    """A lease as the portal lists it: its state today and, while in force, the days left before it ends."""
 
     lease: Lease
     status: str
@@ -85,14 +85,16 @@ class LeaseRow:
     expiring: bool
 
 
+IN_FORCE = (LeaseState.ACTIVE, LeaseState.EXPIRING)
+
+
 def lease_rows(leases, today: datetime.date) -> list[LeaseRow]:
-    """Return the leases with their status on `today` and, for active ones, the days left."""
+    """Return the leases (annotated with_state(today)) with their state label and, in force, the days left."""
     rows = []
     for lease in leases:
-        status = lease.effective_status(today)
-        days_left = (lease.end - today).days if status == LeaseStatus.ACTIVE else None
-        expiring = days_left is not None and days_left <= EXPIRY_WARNING_DAYS
-        rows.append(LeaseRow(lease, LeaseStatus(status).label, days_left, expiring))
+        state = lease.state
+        days_left = (lease.effective_end - today).days if state in IN_FORCE else None
+        rows.append(LeaseRow(lease, LeaseState.label_of(state), days_left, state == LeaseState.EXPIRING))
     return rows
 
 
@@ -123,7 +125,7 @@ class PortalHomeView(TenantMixin, TemplateView):
             allocation=allocation,
             by_zone=sorted(allocation.by_zone().items()),
             lease_rows=lease_rows(allocation.leases, self.today),
-            expiry_days=EXPIRY_WARNING_DAYS,
+            expiring_label=expiring_label(),
             latest_headcount=latest,
             utilisation=utilisation(latest.headcount if latest else None, allocation.seats),
             seat_requests=list(requests),
@@ -141,11 +143,14 @@ class FloorView(TenantMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         floors = Floor.objects.visible_to(self.request.user).select_related("building__zone")
         floor = get_object_or_404(floors, pk=self.kwargs["pk"])
-        seats = selectors.tenant_floor_map(floor, self.today, self.firm, expiring_days=EXPIRY_WARNING_DAYS)
+        seats = selectors.tenant_floor_map(floor, self.today, self.firm)
         counts = {state: 0 for state in ("own", "own_expiring", "occupied", "free", "out_of_service")}
         for seat in seats:
             counts[seat.state] += 1
-        ctx.update(floor=floor, seats=seats, counts=counts, own_total=counts["own"] + counts["own_expiring"])
+        ctx.update(
+            floor=floor, seats=seats, counts=counts, own_total=counts["own"] + counts["own_expiring"],
+            expiring_label=expiring_label(),
+        )
         return ctx
 
 

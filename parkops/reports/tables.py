@@ -85,7 +85,7 @@ class ExpiryTable(ReportTable):
 
 
 class ExpiringLeaseTable(ReportTable):
-    """Active leases whose last day is within 90 days, soonest first."""
+    """The leases in state "expiring" (the product's expiry window), soonest end first."""
 
     class Meta(ReportTable.Meta):
         pass

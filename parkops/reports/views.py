@@ -11,6 +11,7 @@ from django_tables2 import MultiTableMixin, SingleTableMixin
 from parkops.core.access import StaffRequiredMixin
 from parkops.core.exports import SafeExportMixin
 from parkops.leases import selectors
+from parkops.leases.choices import expiring_label
 
 from . import charts, tables
 from .forms import GROUPS, AsOfForm, OccupancyForm, TrendForm
@@ -91,7 +92,8 @@ class TrendsView(StaffRequiredMixin, TemplateView):
 
 
 class ExpiryView(StaffRequiredMixin, MultiTableMixin, TemplateView):
-    """Leases and seats expiring in the next 30 / 60 / 90 days, per firm, and the leases themselves."""
+    """Leases and seats ending in the next 30 / 60 / 90 days per firm (the report's buckets), and the leases in
+    state "expiring" (the product's expiry window)."""
 
     template_name = "reports/expiry.html"
     table_pagination = False
@@ -108,7 +110,7 @@ class ExpiryView(StaffRequiredMixin, MultiTableMixin, TemplateView):
         ]
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(form=self.form, on=self.on, **kwargs)
+        return super().get_context_data(form=self.form, on=self.on, expiring_label=expiring_label(), **kwargs)
 
 
 class ForecastView(StaffRequiredMixin, TemplateView):

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from parkops.leases import admin_forms
-from parkops.leases.choices import LeaseStatus
+from parkops.leases.choices import LeaseState
 from parkops.leases.models import Lease, LeaseSeat
 from tests import factories
 
@@ -19,7 +19,7 @@ def lease_post(firm, seats, *, number="", start=JAN, end=NEXT_JAN, rows=None):
     rows = rows if rows is not None else [(seat, "", "") for seat in seats]
     data = {
         "firm": firm.pk, "number": number, "start": start.isoformat(), "end": end.isoformat(),
-        "rent_terms": "free_policy", "monthly_rate": "0", "policy_basis": "", "status": "active", "note": "",
+        "rent_terms": "free_policy", "monthly_rate": "0", "policy_basis": "", "stage": "signed", "note": "",
         "lease_seats-TOTAL_FORMS": str(len(rows)), "lease_seats-INITIAL_FORMS": "0",
         "lease_seats-MIN_NUM_FORMS": "0", "lease_seats-MAX_NUM_FORMS": "1000",
     }
@@ -99,7 +99,7 @@ def test_overlap_in_inline_on_postgresql(postgres_only, admin_client, floor, fir
 def _change_post(lease, rows, extra_rows=()):
     data = {
         "number": lease.number, "rent_terms": lease.rent_terms, "monthly_rate": str(lease.monthly_rate),
-        "policy_basis": lease.policy_basis, "status": lease.status, "note": lease.note,
+        "policy_basis": lease.policy_basis, "stage": lease.stage, "note": lease.note,
         "lease_seats-TOTAL_FORMS": str(len(rows) + len(extra_rows)), "lease_seats-INITIAL_FORMS": str(len(rows)),
         "lease_seats-MIN_NUM_FORMS": "0", "lease_seats-MAX_NUM_FORMS": "1000",
     }
@@ -164,7 +164,7 @@ def test_terminate_action_asks_for_a_date_then_terminates(admin_client, floor, f
     done = _action(admin_client, url, "terminate_leases", [lease], apply="1", on="2026-06-01", reason="迁出")
     assert done.status_code == 302
     lease.refresh_from_db()
-    assert lease.status == LeaseStatus.TERMINATED and lease.terminated_on == datetime.date(2026, 6, 1)
+    assert lease.terminated_on == datetime.date(2026, 6, 1) and lease.state_on(datetime.date(2026, 6, 1)) == LeaseState.TERMINATED
     assert set(LeaseSeat.objects.filter(lease=lease).values_list("end", flat=True)) == {datetime.date(2026, 6, 1)}
 
 

@@ -21,7 +21,7 @@ from parkops.core import park_loader
 from parkops.firms.choices import FirmStatus, MemberRole
 from parkops.firms.models import Firm, FirmMember
 from parkops.leases import selectors
-from parkops.leases.choices import LeaseStatus, RentTerms, ReservationStatus, SeatRequestStatus
+from parkops.leases.choices import LeaseState, RentTerms, ReservationStatus, SeatRequestStatus
 from parkops.leases.models import CapacityReservation, HeadcountReport, Lease, LeaseSeat, SeatRequest
 from parkops.zones.choices import FunctionalArea, PhaseStatus, SeatCondition, ZoneStatus
 from parkops.zones.models import Building, Floor, Phase, Seat, Zone
@@ -179,18 +179,19 @@ def test_leases_mix_terms_and_dates_relative_to_today(park, db, today):
     assert set(leases.values_list("rent_terms", flat=True)) == set(RentTerms.values)
     assert leases.filter(rent_terms=RentTerms.FREE_POLICY).exclude(policy_basis="").exists()
     assert not leases.filter(rent_terms=RentTerms.FREE_POLICY).exclude(monthly_rate=0).exists()
-    assert leases.filter(status=LeaseStatus.ACTIVE, end__gt=today, end__lte=today + datetime.timedelta(days=60)).count() >= 2
+    in_force = leases.in_state([LeaseState.ACTIVE, LeaseState.EXPIRING], today)
+    assert in_force.filter(end__lte=today + datetime.timedelta(days=60)).count() >= 2
     assert leases.filter(end__gt=today + datetime.timedelta(days=60), end__lte=today + datetime.timedelta(days=90)).exists()
     two_years_ago = today - datetime.timedelta(days=730)
     assert leases.filter(start__gte=two_years_ago, end__lte=today).exists()
-    assert leases.filter(status=LeaseStatus.TERMINATED, terminated_on__lt=today).exists()
+    assert leases.in_state(LeaseState.TERMINATED, today).filter(terminated_on__lt=today).exists()
     assert Firm.objects.filter(status=FirmStatus.EXITED, is_demo=True).exists()
     several = Lease.objects.values("firm").annotate(n=Count("id")).filter(n__gte=2).count()
     assert several >= 8
 
 
 def test_seats_added_and_released_mid_lease_are_their_own_ranges(park, db, today):
-    active = LeaseSeat.objects.filter(lease__status=LeaseStatus.ACTIVE)
+    active = LeaseSeat.objects.filter(lease__terminated_on__isnull=True)
     added = active.filter(start__gt=F("lease__start"))
     assert added.filter(lease__firm__short_name="京阿唯").count() == 50
     released = active.filter(end__lt=F("lease__end"), end__lte=today)

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from parkops.leases import services
-from parkops.leases.choices import LeaseStatus, ReservationStatus, SeatRequestStatus
+from parkops.leases.choices import LeaseState, ReservationStatus, SeatRequestStatus
 from parkops.leases.models import HeadcountReport, Lease, LeaseSeat
 from parkops.leases.selectors import holder_on
 from parkops.zones.choices import SeatCondition
@@ -102,7 +102,8 @@ def test_lease_terminate_shortens_holdings_and_keeps_the_contract_end(floor, fir
     lease = make_lease(firm, seats=seats(floor, 5))
     services.lease_terminate(lease=lease, on=D(2026, 4, 1), reason="提前退租")
     lease.refresh_from_db()
-    assert (lease.status, lease.terminated_on, lease.end) == (LeaseStatus.TERMINATED, D(2026, 4, 1), D(2027, 1, 1))
+    assert (lease.is_open, lease.terminated_on, lease.end) == (False, D(2026, 4, 1), D(2027, 1, 1))
+    assert (lease.state_on(D(2026, 3, 31)), lease.state_on(D(2026, 4, 1))) == (LeaseState.EXPIRING, LeaseState.TERMINATED)
     assert set(LeaseSeat.objects.filter(lease=lease).values_list("end", flat=True)) == {D(2026, 4, 1)}
     # the seats are free from the termination date
     make_lease(other_firm, seats=seats(floor, 5), start=D(2026, 4, 1))

@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from parkops.leases import services
-from parkops.leases.choices import LeaseStatus, RentTerms
+from parkops.leases.choices import LeaseStage, RentTerms
 from parkops.leases.models import LeaseSeat
 from tests import factories
 
@@ -14,20 +14,20 @@ JAN, JUL, NEXT_JAN = datetime.date(2026, 1, 1), datetime.date(2026, 7, 1), datet
 
 @pytest.fixture
 def lease(floor, firm):
-    return factories.make_lease(firm, seats=list(floor.seats.order_by("code")[:2]), start=JAN, end=NEXT_JAN, status=LeaseStatus.DRAFT)
+    return factories.make_lease(firm, seats=list(floor.seats.order_by("code")[:2]), start=JAN, end=NEXT_JAN, stage=LeaseStage.DRAFT)
 
 
 def test_lease_update_changes_terms_with_history(lease, staff):
-    services.lease_update(lease=lease, rent_terms=RentTerms.MARKET, monthly_rate=250, status=LeaseStatus.ACTIVE, by=staff)
+    services.lease_update(lease=lease, rent_terms=RentTerms.MARKET, monthly_rate=250, stage=LeaseStage.SIGNED, by=staff)
     lease.refresh_from_db()
-    assert (lease.rent_terms, lease.monthly_rate, lease.status) == (RentTerms.MARKET, 250, LeaseStatus.ACTIVE)
+    assert (lease.rent_terms, lease.monthly_rate, lease.stage) == (RentTerms.MARKET, 250, LeaseStage.SIGNED)
     assert lease.history.first().history_user == staff
 
 
-def test_lease_update_refuses_other_status_moves_and_a_rate_on_free_terms(lease):
-    services.lease_update(lease=lease, status=LeaseStatus.ACTIVE)
+def test_lease_update_refuses_other_stage_moves_and_a_rate_on_free_terms(lease):
+    services.lease_update(lease=lease, stage=LeaseStage.SIGNED)
     with pytest.raises(ValidationError) as exc:
-        services.lease_update(lease=lease, status=LeaseStatus.TERMINATED)
+        services.lease_update(lease=lease, stage=LeaseStage.DRAFT)
     assert "终止租约" in str(exc.value)
     with pytest.raises(ValidationError):
         services.lease_update(lease=lease, monthly_rate=100)
@@ -57,7 +57,7 @@ def test_lease_seat_change_refuses_an_overlap_and_changes_nothing(lease, floor, 
 
 
 def test_lease_seat_change_refused_on_terminated_lease(lease):
-    services.lease_update(lease=lease, status=LeaseStatus.ACTIVE)
+    services.lease_update(lease=lease, stage=LeaseStage.SIGNED)
     services.lease_terminate(lease=lease, on=JUL)
     holding = LeaseSeat.objects.filter(lease=lease).first()
     with pytest.raises(ValidationError):

@@ -219,7 +219,7 @@ def test_isolation_sweep_every_url_pattern(client, sweep_world, capsys, role):
 def snapshot(firm):
     """Return everything the other firm owns, to prove the sweep's POSTs changed none of it."""
     return (
-        list(Lease.objects.filter(firm=firm).values_list("pk", "status", "end")),
+        list(Lease.objects.filter(firm=firm).values_list("pk", "stage", "end", "terminated_on")),
         list(LeaseSeat.objects.filter(lease__firm=firm).values_list("pk", "seat_id", "start", "end")),
         list(SeatRequest.objects.filter(firm=firm).values_list("pk", "status", "decision_reason")),
         list(HeadcountReport.objects.filter(firm=firm).values_list("pk", "month", "headcount")),
