@@ -49,7 +49,7 @@ def test_leased_out_of_service_seat_counts_once(park, firm):
 def test_seat_states_on_a_day(park, firm):
     states = {s.code: s for s in selectors.seat_states(park, D(2026, 2, 1))}
     assert states["C-1-3F-0001"].state == "leased" and states["C-1-3F-0001"].firm_name == "平安金服"
-    assert states["C-1-3F-0011"].state == "expiring"  # ends 1 March, within 60 days
+    assert states["C-1-3F-0011"].state == "expiring"  # ends 1 March, within the expiry window
     assert states["C-1-3F-0021"].state == "free"
     assert states["C-1-3F-0031"].state == "out_of_service"
     assert [s.code for s in selectors.seat_states(park, D(2026, 2, 1))][:2] == ["C-1-3F-0001", "C-1-3F-0002"]

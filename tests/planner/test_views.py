@@ -140,7 +140,7 @@ def test_floor_draws_every_seat_with_state_legend_and_tooltip_data(staff_client,
     html = response.content.decode()
     assert html.count("data-seat-code=") == 40
     assert seat_state(html, "C-1-3F-0001") == "leased"
-    assert seat_state(html, "C-1-3F-0011") == "expiring"  # ends within 60 days of 1 June
+    assert seat_state(html, "C-1-3F-0011") == "expiring"  # ends within the expiry window (PARKOPS_EXPIRY_DAYS) of 1 June
     assert seat_state(html, "C-1-3F-0005") == "free"
     assert seat_state(html, "C-1-3F-0040") == "out_of_service"
     assert [(f["name"], f["seats"]) for f in response.context["legend"]] == [("平安金服", 4), ("迈睿中国", 2)]
