@@ -9,7 +9,6 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, CharField, F, Q, Value, When
-from django.db.models.functions import Coalesce
 from django.db.models.lookups import In
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -61,7 +60,8 @@ class LeaseSeatQuerySet(FirmScopedQuerySet):
 #   ended       end <= d                     (end is exclusive: the end day itself is ended)
 #   expiring    effective end <= d + N       (its last day falls within the next N days, today included)
 #   active      otherwise
-# The effective end is terminated_on when the lease is terminated (never later than end), else end:
+# The effective end is terminated_on when the lease is terminated (lease_terminate refuses a day after
+# the end), else end:
 # a lease terminated from T is in force over [start, T), so before T it reads upcoming, active or
 # expiring against T, and from T on it reads terminated.
 
@@ -86,9 +86,9 @@ def lease_state_expression(day: datetime.date, *, days: int | None = None) -> Ca
     )
 
 
-def effective_end_expression() -> Coalesce:
-    """Return the SQL of a lease's effective end: terminated_on if terminated, else end (exclusive)."""
-    return Coalesce("terminated_on", "end")
+def effective_end_expression() -> Case:
+    """Return the SQL of a lease's effective end (exclusive): its termination day if earlier than its end, else its end."""
+    return Case(When(terminated_on__lt=F("end"), then=F("terminated_on")), default=F("end"), output_field=models.DateField())
 
 
 class LeaseQuerySet(FirmScopedQuerySet):
@@ -150,9 +150,6 @@ class Lease(TimeStampedModel):
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="lease_end_after_start"),
             models.CheckConstraint(condition=Q(monthly_rate__gte=0), name="lease_rate_not_negative"),
-            models.CheckConstraint(
-                condition=Q(terminated_on__isnull=True) | Q(terminated_on__lte=F("end")), name="lease_terminated_by_end"
-            ),
         ]
         indexes = [models.Index(fields=["firm", "end"], name="lease_firm_end_idx")]
 

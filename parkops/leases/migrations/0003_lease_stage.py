@@ -6,11 +6,10 @@ become signed (a terminated lease is one with terminated_on). The history rows a
 so no stored row, past or present, holds a date-derived value.
 
 A row marked terminated without a termination day (none is written by the services) is taken as
-terminated on its end; a termination day after the end is clamped to the end, so the new constraint
-(terminated_on <= end) holds.
+terminated on its end; a termination day after the end (lease_terminate refuses one) is clamped to the end.
 """
 from django.db import migrations, models
-from django.db.models import F, Q
+from django.db.models import F
 
 OLD_TO_NEW = {"draft": "draft", "active": "signed", "expired": "signed", "terminated": "signed"}
 
@@ -53,10 +52,4 @@ class Migration(migrations.Migration):
         migrations.RunPython(status_to_stage, stage_to_status),
         migrations.AlterField("lease", "stage", models.CharField(**STAGE)),
         migrations.AlterField("historicallease", "stage", models.CharField(**STAGE)),
-        migrations.AddConstraint(
-            model_name="lease",
-            constraint=models.CheckConstraint(
-                condition=Q(terminated_on__isnull=True) | Q(terminated_on__lte=F("end")), name="lease_terminated_by_end"
-            ),
-        ),
     ]
