@@ -60,12 +60,11 @@ class LeaseSeatQuerySet(FirmScopedQuerySet):
 #   ended       end <= d                     (end is exclusive: the end day itself is ended)
 #   expiring    effective end <= d + N       (its last day falls within the next N days, today included)
 #   active      otherwise
-# The effective end is terminated_on when the lease is terminated (lease_terminate refuses a day after
-# the end), else end:
-# a lease terminated from T is in force over [start, T), so before T it reads upcoming, active or
-# expiring against T, and from T on it reads terminated.
-
-CLOSED_STATES = (LeaseState.ENDED, LeaseState.TERMINATED)
+# The effective end is the termination day T when the lease is terminated (lease_terminate refuses a T
+# after the end), else the end. A lease terminated from T is in force over [start, T): before T it reads
+# upcoming, active or expiring (its window counted from T), and from T on it reads terminated.
+# Whether a lease may take more seats is a lifecycle rule, not a state: is_open / LeaseQuerySet.open
+# (not terminated, on any day); the services also keep holdings inside [start, end).
 
 
 def _window_end(day: datetime.date, days: int | None) -> datetime.date:
