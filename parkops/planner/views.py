@@ -26,7 +26,7 @@ from django.views.decorators.vary import vary_on_headers
 from django.views.generic import TemplateView
 
 from parkops.core.access import StaffRequiredMixin, staff_required
-from parkops.firms.choices import FirmStatus
+from parkops.firms.matching import firm_matches
 from parkops.firms.models import Firm
 from parkops.leases import selectors, services
 from parkops.leases.choices import LeaseStatus, RentTerms, ReservationStatus
@@ -44,7 +44,6 @@ from .forms import (
 from .tables import HolderTable, HoldingChangeTable, SeatChangeTable
 
 PALETTE_SIZE = 12  # firm colours f0..f11 in planner.css; a floor with more firms reuses them
-AUTOCOMPLETE_LIMIT = 20
 SEARCH_LIMIT = 50
 
 
@@ -632,14 +631,15 @@ def reservation_convert(request, pk):
 @require_GET
 @staff_required
 def firm_autocomplete(request):
-    """Return firms whose full, short or English name contains ?q= (HTML options; JSON with ?format=json)."""
-    q = request.GET.get("q", "").strip()
-    firms = Firm.objects.exclude(status=FirmStatus.EXITED).order_by("short_name")
-    if q:
-        firms = firms.filter(Q(name__icontains=q) | Q(short_name__icontains=q) | Q(name_en__icontains=q))
-    firms = list(firms.only("id", "name", "short_name")[:AUTOCOMPLETE_LIMIT])
+    """Return every firm whose full, short or English name contains the typed text, ranked as the forms
+    resolve it (firms.matching.firm_matches): HTML options, a <datalist> with ?as=datalist, JSON with ?format=json.
+
+    The text is ?q=, or ?firm_q= (the pickers' own field name, which htmx sends as it is).
+    """
+    q = (request.GET.get("q") or request.GET.get("firm_q") or "").strip()[:200]
+    firms = firm_matches(q)
     if request.GET.get("format") == "json":
-        return JsonResponse({"results": [{"id": f.pk, "name": f.name, "short_name": f.short_name} for f in firms]})
+        return JsonResponse({"results": [{"id": f.pk, "name": f.name, "short_name": f.short_name, "name_en": f.name_en} for f in firms]})
     template = "planner/_firm_datalist.html" if request.GET.get("as") == "datalist" else "planner/_firm_options.html"
     return render(request, template, {"firms": firms, "q": q})
 

@@ -163,7 +163,7 @@
   }
   function onKeyDown(e) {
     if (e.key === "Escape") {
-      if (/^(INPUT|SELECT|TEXTAREA)$/.test(e.target.tagName)) { document.getElementById("pl-firm-options").textContent = ""; return; }
+      if (/^(INPUT|SELECT|TEXTAREA)$/.test(e.target.tagName)) return;  // firmpicker.js closes its suggestions
       clearSelection(); hideTip(); return;
     }
     var el = seatOf(e.target);
@@ -189,14 +189,18 @@
       fs.hidden = fs.dataset.for.split(" ").indexOf(action) < 0;
     });
   }
-  function pickFirm(button) {
-    form.elements.firm.value = button.dataset.firmId;
-    form.elements.firm_q.value = button.dataset.firmLabel;
-    document.getElementById("pl-firm-options").textContent = "";
+  // The firm picker (firmpicker.js) set the firm's id: load that firm's open leases into the lease select.
+  function firmPicked(id) {
     var lease = document.getElementById("pl-lease");
     if (window.htmx) {
-      htmx.ajax("GET", lease.dataset.url + "?firm=" + encodeURIComponent(button.dataset.firmId), { target: lease, swap: "innerHTML" });
+      htmx.ajax("GET", lease.dataset.url + "?firm=" + encodeURIComponent(id), { target: lease, swap: "innerHTML" });
     }
+  }
+  function firmCleared() {
+    var lease = form.elements.lease;
+    while (lease.options.length > 1) lease.remove(1);
+    lease.value = "";
+    leaseChosen();
   }
   function reservationChosen() {
     var pick = form.querySelector("[data-firm-pick]");
@@ -242,20 +246,8 @@
     if (e.target.name === "lease") leaseChosen();
     if (e.target.name === "reservation") reservationChosen();
   });
-  // A typed name no longer matches the picked firm: forget its id and its leases.
-  form.elements.firm_q.addEventListener("input", function () {
-    form.elements.firm.value = "";
-    var lease = form.elements.lease;
-    while (lease.options.length > 1) lease.remove(1);
-    leaseChosen();
-  });
-  document.addEventListener("click", function (e) {
-    if (!e.target.closest(".pl-ac")) document.getElementById("pl-firm-options").textContent = "";
-  });
-  document.getElementById("pl-firm-options").addEventListener("click", function (e) {
-    var button = e.target.closest("button[data-firm-id]");
-    if (button) pickFirm(button);
-  });
+  form.addEventListener("firm-picked", function (e) { firmPicked(e.detail.id); });
+  form.addEventListener("firm-cleared", firmCleared);
   // A refused action (422) still redraws the floor, so its message shows and the selection stays.
   document.body.addEventListener("htmx:beforeSwap", function (e) {
     if (e.detail.xhr.status === 422) { e.detail.shouldSwap = true; e.detail.isError = false; }
