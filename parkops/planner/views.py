@@ -149,9 +149,14 @@ def floor_plan(floor: Floor, on: datetime.date, highlight: str = "") -> dict:
     colours = firm_colours(firm_id for firm_id, _n in held.most_common())
     is_highlighted = _highlighter(highlight) if highlight else None
     cols = max([floor.grid_cols] + [s.col + 1 for s in states])
-    grid, highlighted = grid_html(states, cols, colours, is_highlighted)
+    # Per lease, the holding most of its seats here share; a seat held over other dates carries its own (grid_html).
+    ranges = Counter((s.lease_id, s.start, s.end) for s in states if s.lease_id)
+    usual = {}
+    for (lease_id, start, end), _n in ranges.most_common():
+        usual.setdefault(lease_id, (start, end))
+    grid, highlighted = grid_html(states, cols, colours, is_highlighted, usual)
     leases = {
-        str(s.lease_id): [s.firm_name, s.lease_number, s.start.isoformat(), s.end.isoformat()] for s in states if s.lease_id
+        str(s.lease_id): [s.firm_name, s.lease_number, *(d.isoformat() for d in usual[s.lease_id])] for s in states if s.lease_id
     }
     return {
         "floor": floor,
@@ -166,10 +171,11 @@ def floor_plan(floor: Floor, on: datetime.date, highlight: str = "") -> dict:
     }
 
 
-def grid_html(states, cols: int, colours: dict, is_highlighted=None) -> tuple[str, int]:
+def grid_html(states, cols: int, colours: dict, is_highlighted=None, usual=None) -> tuple[str, int]:
     """Return the grid's cells as one safe string, and how many are highlighted.
 
-    Each seat is an <i> with its code, state, lease and firm colour class, preceded by the spacers (grid
+    Each seat is an <i> with its code, state, lease (and its own holding dates when they are not its lease's
+    usual ones here, `usual`: lease id -> (start, end)) and firm colour class, preceded by the spacers (grid
     spans) that carry CSS auto-placement to its row and column. Built here rather than in a template loop,
     which over hundreds of seats was most of the page's time. Every value is escaped or an int.
     """
@@ -191,6 +197,9 @@ def grid_html(states, cols: int, colours: dict, is_highlighted=None) -> tuple[st
         attrs = f'data-seat-code="{escape(s.code)}" data-state="{s.state}"'
         if s.lease_id:
             attrs += f' data-l="{int(s.lease_id)}"'
+            if usual is not None and usual.get(s.lease_id) != (s.start, s.end):
+                # Held over other dates than the lease's other seats here (added or released mid-lease): say so.
+                attrs += f' data-s="{s.start.isoformat()}" data-e="{s.end.isoformat()}"'
         if classes:
             attrs += f' class="{" ".join(classes)}"'
         append(f"<i {attrs}></i>")
@@ -205,6 +214,7 @@ JS_TEXT = {
     "firm": gettext_lazy("企业"),
     "lease": gettext_lazy("合同"),
     "period": gettext_lazy("期间"),
+    "held": gettext_lazy("本席占用"),
     "until": gettext_lazy("至"),
     "excl": gettext_lazy("（不含）"),
     "history": gettext_lazy("历史记录"),
@@ -429,13 +439,34 @@ class BuildingStackView(StaffRequiredMixin, DayMixin, TemplateView):
                 totals[firm_id] += n
                 names[firm_id] = name
         colours = firm_colours(f for f, _n in totals.most_common())
+        widest = max([s.occupancy.seats for s in stack] + [1])
         context.update(
             building=building,
-            levels=[{"stack": s, "blocks": [(f, name, n, colours[f]) for f, name, n in s.firms]} for s in stack],
+            levels=[
+                {"stack": s, "blocks": [(f, name, n, colours[f], stack_label(name, n, widest)) for f, name, n in s.firms],
+                 "free_label": stack_label("", s.occupancy.free, widest),
+                 "oos_label": stack_label("", s.occupancy.out_of_service, widest)}
+                for s in stack
+            ],
             legend=[{"name": names[f], "seats": n, "colour": colours[f]} for f, n in totals.most_common()],
-            widest=max([s.occupancy.seats for s in stack] + [1]),
+            widest=widest,
         )
         return context
+
+
+# Shares of the widest bar below which a stacking-plan block's label is shortened, then dropped (its title keeps it).
+STACK_FULL_LABEL, STACK_SHORT_LABEL, STACK_NUMBER_ONLY = 0.14, 0.07, 0.035
+
+
+def stack_label(name: str, n: int, widest: int) -> str:
+    """Return what a stacking-plan block of `n` seats can show without overflowing into its neighbours:
+    the firm and the count, a two-character abbreviation and the count, the count alone, or nothing."""
+    share = n / widest if widest else 0
+    if share >= STACK_FULL_LABEL or (share >= STACK_SHORT_LABEL and len(name) <= 2):
+        return f"{name} {n}".strip()
+    if share >= STACK_SHORT_LABEL:
+        return f"{name[:2]}… {n}"
+    return str(n) if share >= STACK_NUMBER_ONLY else ""
 
 
 # --- zone-D capacity board ----------------------------------------------------------------------

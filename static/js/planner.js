@@ -57,7 +57,11 @@
     if (lease) {
       lines.push(text.firm + "：" + lease[0]);
       lines.push(text.lease + "：" + lease[1]);
-      lines.push(text.period + "：" + lease[2] + " " + text.until + " " + lease[3] + text.excl);
+    }
+    if (lease) {
+      // The seat's own holding [start, end): its lease's usual one here, or its own when it joined or left mid-way.
+      var start = el.dataset.s || lease[2], end = el.dataset.e || lease[3];
+      lines.push(text.held + "：" + start + " " + text.until + " " + end + text.excl);
     }
     return lines;
   }
@@ -74,6 +78,7 @@
   function hideTip() { tip.hidden = true; }
   function showInfo(el) {
     info.textContent = "";
+    info.dataset.seat = el.dataset.seatCode;
     describe(el).forEach(function (line) { var p = document.createElement("div"); p.textContent = line; info.appendChild(p); });
     var a = document.createElement("a");
     a.href = info.dataset.historyUrl + "?code=" + encodeURIComponent(el.dataset.seatCode);
@@ -227,6 +232,10 @@
     });
     var first = grid().querySelector("i.hl") || grid().querySelector("i.sel") || list[0];
     if (first) first.tabIndex = 0;
+    // After an action the floor is redrawn: the side panel shows its seat as it is now, the tooltip goes.
+    hideTip();
+    var shown = info.dataset.seat && grid().querySelector('i[data-seat-code="' + CSS.escape(info.dataset.seat) + '"]');
+    if (shown) showInfo(shown); else if (info.dataset.seat) { info.textContent = ""; delete info.dataset.seat; }
     var hl = grid().querySelector("i.hl");
     if (hl) hl.scrollIntoView({ block: "center", inline: "center" });
     changed();

@@ -402,7 +402,10 @@ def test_building_stack_blocks_per_firm(staff_client, floor, firm, other_firm):
     response = staff_client.get(reverse("planner:building_stack", args=[floor.building_id]), {"on": "2026-05-01"})
     levels = response.context["levels"]
     assert [lv["stack"].floor.level for lv in levels] == [4, 3]
-    assert [(name, n) for _id, name, n, _c in levels[1]["blocks"]] == [("平安金服", 3), ("迈睿中国", 1)]
+    assert [(name, n) for _id, name, n, _c, _label in levels[1]["blocks"]] == [("平安金服", 3), ("迈睿中国", 1)]
+    # 3 of the widest floor's 40 seats leave room for an abbreviation, 1 seat for nothing; the title keeps the rest.
+    assert [label for *_rest, label in levels[1]["blocks"]] == ["平安… 3", ""]
+    assert 'title="迈睿中国：1"' in response.content.decode()
     assert levels[1]["stack"].occupancy.free == 36
     assert [(f["name"], f["seats"]) for f in response.context["legend"]] == [("平安金服", 4), ("迈睿中国", 1)]
     assert f"highlight=firm:{firm.pk}" in response.content.decode()
@@ -637,3 +640,40 @@ def test_firm_pickers_are_the_shared_combobox(staff_client, floor, phase):
         html = staff_client.get(url).content.decode()
         assert "data-firm-picker" in html and 'type="hidden" name="firm"' in html and "js/firmpicker.js" in html
         assert f'hx-get="{reverse("planner:firm_autocomplete")}"' in html
+
+
+# --- day-one details (issue 12 item 11) ------------------------------------------------------------------
+
+
+def test_seat_carries_its_own_holding_dates_when_they_differ_from_its_lease(staff_client, floor, firm):
+    lease = factories.make_lease(firm, seats=seats_of(floor, 1, 2, 3), start=JAN1, end=NEXT_JAN1)
+    later = datetime.date(2026, 6, 1)
+    services.seats_allocate(lease=lease, seats=seats_of(floor, 4), start=later)
+    html = staff_client.get(reverse("planner:floor", args=[floor.pk]), {"on": "2026-07-01"}).content.decode()
+    leases = json.loads(re.search(r'<script id="pl-leases" type="application/json">(.*?)</script>', html).group(1))
+    assert leases[str(lease.pk)][2:] == ["2026-01-01", "2027-01-01"]
+    assert re.search(r'data-seat-code="C-1-3F-0004"[^>]*data-s="2026-06-01" data-e="2027-01-01"', html)
+    assert not re.search(r'data-seat-code="C-1-3F-0001"[^>]*data-s=', html)
+
+
+def test_empty_floor_says_how_to_add_seats_and_hides_the_action_form(staff_client):
+    empty = factories.FloorFactory()
+    html = staff_client.get(reverse("planner:floor", args=[empty.pk])).content.decode()
+    assert "本层还没有席位" in html and reverse("admin:zones_seat_import") in html
+    assert 'id="pl-action"' not in html
+
+
+def test_stack_labels_shorten_as_blocks_narrow():
+    from parkops.planner.views import stack_label
+
+    assert stack_label("迈睿中国", 300, 1000) == "迈睿中国 300"
+    assert stack_label("迈睿中国", 100, 1000) == "迈睿… 100"
+    assert stack_label("京阿唯", 40, 1000) == "40"
+    assert stack_label("京阿唯", 10, 1000) == ""
+    assert stack_label("", 500, 1000) == "500"
+
+
+def test_favicon_is_linked_and_served(staff_client):
+    assert 'rel="icon"' in staff_client.get(reverse("planner:overview")).content.decode()
+    response = staff_client.get("/favicon.ico")
+    assert response.status_code == 302 and response["Location"].endswith("favicon.svg")
