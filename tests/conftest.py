@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
+import pytest_django.fixtures as _pytest_django_fixtures
 from django.db import connection
 from django.test.utils import override_settings
 from django.utils import timezone
@@ -114,6 +115,25 @@ class RealPark:
 
     url: str
     today: datetime.date
+
+
+def _real_park_needs_the_test_database(original):
+    """pytest-django creates the test database only for tests that ask for `db`, `transactional_db`, `live_server`
+    or carry a django_db mark; a session of real-park tests alone asks for none (they must not flush after each
+    test), so count `real_park` as asking for the default database too."""
+
+    def databases_for_test(test):
+        databases, serialized = original(test)
+        if "real_park" in getattr(test, "fixturenames", ()) and "default" not in databases:
+            return ("default", *databases), serialized
+        return databases, serialized
+
+    return databases_for_test
+
+
+_pytest_django_fixtures._get_databases_for_test = _real_park_needs_the_test_database(
+    _pytest_django_fixtures._get_databases_for_test
+)
 
 
 @pytest.fixture(scope="module")

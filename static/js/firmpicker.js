@@ -15,6 +15,8 @@
   function buttons(picker) { return Array.prototype.slice.call(options(picker).querySelectorAll("button[data-firm-id]")); }
 
   function close(picker) {
+    // Suggestions still on their way for this same text must not reopen the list.
+    picker.dataset.closedFor = input(picker).value;
     options(picker).textContent = "";
     input(picker).setAttribute("aria-expanded", "false");
     input(picker).removeAttribute("aria-activedescendant");
@@ -46,6 +48,7 @@
   document.addEventListener("input", function (e) {
     var picker = pickerOf(e.target);
     if (!picker || e.target.name !== "firm_q") return;
+    delete picker.dataset.closedFor;
     if (hidden(picker).value) {
       hidden(picker).value = "";
       picker.dispatchEvent(new CustomEvent("firm-cleared", { bubbles: true }));
@@ -59,6 +62,14 @@
       var active = options(picker).querySelector("button.active");
       if (active) { e.preventDefault(); pick(picker, active); }
     } else if (e.key === "Escape") { close(picker); }
+  });
+  document.body.addEventListener("htmx:beforeSwap", function (e) {
+    var picker = pickerOf(e.detail.target);
+    if (picker && picker.dataset.closedFor === input(picker).value) e.detail.shouldSwap = false;
+  });
+  document.addEventListener("focusin", function (e) {
+    var picker = pickerOf(e.target);
+    if (picker && e.target.name === "firm_q") delete picker.dataset.closedFor;  // focusing asks for the list again
   });
   document.body.addEventListener("htmx:afterSwap", function (e) {
     var picker = pickerOf(e.detail.target);
