@@ -276,7 +276,7 @@ STAFF_PAGES = [
     ("floor", lambda: reverse("planner:floor", args=[Floor.objects.get(building__code="C-1", level=3).pk])),
     ("floor-d7", lambda: reverse("planner:floor", args=[Floor.objects.get(building__code="D-7", level=7).pk])),
     ("floor-empty", lambda: reverse("planner:floor", args=[Floor.objects.get(building__code="D-3", level=15).pk])),
-    ("stack", lambda: reverse("planner:building_stack", args=[Floor.objects.get(building__code="C-1", level=3).building_id])),
+    ("stack", lambda: reverse("planner:building_stack", args=[Floor.objects.get(building__code="C-2", level=3).building_id])),
     ("zone_d", lambda: reverse("planner:zone_d")),
     ("search", lambda: reverse("planner:search") + "?q=知道"),
     ("seat-history", lambda: reverse("planner:seat_history_lookup") + "?code=C-1-3F-0001"),
@@ -291,6 +291,8 @@ STAFF_PAGES = [
     ("expiry", lambda: reverse("reports:expiry")),
     ("forecast", lambda: reverse("reports:forecast")),
     ("dashboard", lambda: reverse("reports:dashboard")),
+    ("admin", lambda: reverse("admin:index")),
+    ("admin-leases", lambda: reverse("admin:leases_lease_changelist")),
 ]
 TENANT_PAGES = ["portal:home", "portal:headcount", "portal:seat_request", "portal:members"]
 

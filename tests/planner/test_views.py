@@ -640,6 +640,7 @@ def test_firm_pickers_are_the_shared_combobox(staff_client, floor, phase):
         html = staff_client.get(url).content.decode()
         assert "data-firm-picker" in html and 'type="hidden" name="firm"' in html and "js/firmpicker.js" in html
         assert f'hx-get="{reverse("planner:firm_autocomplete")}"' in html
+        assert "A firm picker" not in html  # the partial's comment stays in the template
 
 
 # --- day-one details (issue 12 item 11) ------------------------------------------------------------------
