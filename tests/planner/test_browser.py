@@ -199,6 +199,11 @@ def test_firm_picker_types_two_chars_and_leases_to_that_firm(real_park_page, rea
     assert {h.lease.firm.short_name for h in held} == {"迈睿中国"}
     assert {(h.start, h.end) for h in held} == {(start, end)}
     assert all(_seat(page, c).get_attribute("data-state") in ("leased", "expiring") for c in codes)
+    # The side panel (the last seat clicked) is redrawn with the seat's new holder and its own holding dates.
+    info = page.text_content("#pl-info")
+    assert codes[-1] in info and "迈睿中国" in info and f"{start.isoformat()} 至 {end.isoformat()}" in info
+    _seat(page, codes[0]).hover()
+    assert "迈睿中国" in page.text_content("#pl-tip")
     assert page.console_errors == []
 
 
