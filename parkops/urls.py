@@ -9,6 +9,7 @@ from parkops.core.health import healthz
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Changing the password keeps this session and ends every other one (update_session_auth_hash).

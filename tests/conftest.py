@@ -1,9 +1,17 @@
-"""Shared fixtures: roles, a small floor, and the switches that turn PostgreSQL-only and
+"""Shared fixtures: roles, a small floor, the real park served to a browser, and the switches that turn PostgreSQL-only and
 browser-only skips into failures in CI."""
+import datetime
+import importlib
+import io
 import os
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import pytest
+import pytest_django.fixtures as _pytest_django_fixtures
 from django.db import connection
+from django.test.utils import override_settings
+from django.utils import timezone
 
 from tests import factories
 
@@ -57,12 +65,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-def browser_page(live_server):
-    """A Playwright page in Debian's headless chromium, against pytest-django's live_server.
+@contextmanager
+def chromium_page():
+    """Yield a Playwright page in Debian's headless chromium (zh-CN, 1400×900).
 
     Skips without chromium, or fails when PARKOPS_REQUIRE_BROWSER=1 (CI installs chromium).
-    Use page.goto(live_server.url + path).
     """
     if not os.path.exists(CHROMIUM):
         if os.environ.get("PARKOPS_REQUIRE_BROWSER") == "1":
@@ -82,6 +89,104 @@ def browser_page(live_server):
         finally:
             context.close()
             browser.close()
+
+
+@pytest.fixture
+def browser_page(live_server):
+    """A Playwright page in Debian's headless chromium, against pytest-django's live_server.
+
+    Skips without chromium, or fails when PARKOPS_REQUIRE_BROWSER=1 (CI installs chromium).
+    Use page.goto(live_server.url + path).
+    """
+    with chromium_page() as page:
+        yield page
+
+
+# --- the real park, for browser tests -------------------------------------------------------------
+
+
+@dataclass
+class RealPark:
+    """The real park (manage.py load_park + demo_users, as `make demo`), served by a live server.
+
+    `url` is the server's address; `today` the day it was loaded (its relative dates count from it).
+    Demo logins: the `*_PASSWORD`s of parkops.core.management.commands.demo_users.
+    """
+
+    url: str
+    today: datetime.date
+
+
+def _real_park_needs_the_test_database(original):
+    """pytest-django creates the test database only for tests that ask for `db`, `transactional_db`, `live_server`
+    or carry a django_db mark; a session of real-park tests alone asks for none (they must not flush after each
+    test), so count `real_park` as asking for the default database too."""
+
+    def databases_for_test(test):
+        databases, serialized = original(test)
+        if "real_park" in getattr(test, "fixturenames", ()) and "default" not in databases:
+            return ("default", *databases), serialized
+        return databases, serialized
+
+    return databases_for_test
+
+
+_pytest_django_fixtures._get_databases_for_test = _real_park_needs_the_test_database(
+    _pytest_django_fixtures._get_databases_for_test
+)
+
+
+@pytest.fixture(scope="module")
+def real_park(django_db_setup, django_db_blocker):
+    """Load the real park once for a test module and serve it; wipe the database again afterwards.
+
+    Unlike `live_server` (whose transactional_db flushes after every test), the park stays committed for
+    the whole module, so each test sees what the earlier ones did in it (a staff's day, step by step).
+    Tests read and write the database through the `real_park_db` fixture (or the `real_park_page` one).
+    """
+    from django.core.management import call_command
+    from pytest_django.live_server_helper import LiveServer
+
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)  # what an earlier transactional test left
+        _create_role_groups()
+        call_command("load_park", stdout=io.StringIO())
+        with override_settings(DEBUG=True):
+            call_command("demo_users", stdout=io.StringIO())
+        server = LiveServer("localhost")
+        server._live_server_modified_settings.enable()
+    try:
+        yield RealPark(url=server.url, today=timezone.localdate())
+    finally:
+        with django_db_blocker.unblock():
+            server._live_server_modified_settings.disable()
+            server.stop()
+            call_command("flush", interactive=False, verbosity=0)
+            _create_role_groups()
+
+
+def _create_role_groups():
+    from django.apps import apps
+
+    importlib.import_module("parkops.core.migrations.0001_groups").create_groups(apps, None)
+
+
+@pytest.fixture
+def real_park_db(real_park, django_db_blocker):
+    """Open the database to the test (and to the server thread) for one test on the real park."""
+    with django_db_blocker.unblock():
+        yield real_park
+
+
+@pytest.fixture
+def real_park_page(real_park_db):
+    """A chromium page against the real park's server; console errors and page errors are collected
+    in page.console_errors (a list of strings) for tests to assert on."""
+    with chromium_page() as page:
+        page.console_errors = []
+        page.on("console", lambda m: m.type == "error" and page.console_errors.append(f"{page.url}: {m.text}"))
+        page.on("pageerror", lambda exc: page.console_errors.append(f"{page.url}: {exc}"))
+        yield page
 
 
 def browser_login(page, live_server, username, password="pw-Parkops-2026"):

@@ -4,11 +4,11 @@ from __future__ import annotations
 import datetime
 
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parkops.firms.choices import FirmStatus
+from parkops.firms.matching import firm_matches_text, resolve_firm
 from parkops.firms.models import Firm
 from parkops.leases.choices import RentTerms, ReservationStatus
 from parkops.leases.models import CapacityReservation, Lease
@@ -66,29 +66,41 @@ class DayForm(forms.Form):
         return ""
 
 
-def find_firm(text: str) -> Firm | None:
-    """Return the one firm whose full, short or English name is exactly `text`, or None."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    matches = list(Firm.objects.filter(Q(name=text) | Q(short_name=text) | Q(name_en__iexact=text))[:2])
-    return matches[0] if len(matches) == 1 else None
+CANDIDATES_SHOWN = 12  # a refusal names this many candidates, then how many more
+
+
+def candidates_text(firms) -> str:
+    """Return the candidates of an ambiguous firm text as "简称（全称）、…", then how many more."""
+    names = [f.short_name if f.short_name == f.name else f"{f.short_name}（{f.name}）" for f in firms[:CANDIDATES_SHOWN]]
+    more = len(firms) - CANDIDATES_SHOWN
+    text = "、".join(names)
+    return text + (_("等 %(n)d 家") % {"n": len(firms)} if more > 0 else "")
 
 
 class FirmChoiceMixin:
-    """Resolve the firm from the autocomplete's hidden id, or from the typed name when there is no id."""
+    """Resolve the firm from the picker's hidden id, or from the typed name when there is no id.
+
+    The typed name goes through firms.matching.resolve_firm, the same ranking the autocomplete lists:
+    a name that fits no firm, or several, is refused with the candidates; never a silent first match.
+    """
 
     def clean_firm_choice(self, cleaned) -> Firm | None:
         firm = cleaned.get("firm")
         typed = (cleaned.get("firm_q") or "").strip()
+        if firm is not None and typed and not firm_matches_text(firm, typed):
+            # The box was edited after picking (or the id is stale): the text and the id disagree.
+            self.add_error("firm_q", _("输入的“%(name)s”与所选企业 %(firm)s 不符；请重新输入并从列表中选择。") % {"name": typed, "firm": firm.short_name})
+            return None
         if firm is None and typed:
-            firm = find_firm(typed)
-            if firm is None:
-                self.add_error(
-                    "firm_q",
-                    _("未找到企业“%(name)s”；请输入企业全称或简称，并从下拉列表中选择。") % {"name": typed},
-                )
+            found = resolve_firm(typed)
+            if found.firm is None:
+                if found.candidates:
+                    message = _("“%(name)s”对应多家企业：%(candidates)s；请输入更完整的名称，或从列表中选择一家。")
+                else:
+                    message = _("未找到企业“%(name)s”；请输入企业全称、简称或英文名，并从列表中选择。")
+                self.add_error("firm_q", message % {"name": typed, "candidates": candidates_text(found.candidates)})
                 return None
+            firm = found.firm
         if firm is None:
             self.add_error("firm_q", _("请选择企业：输入企业名称或简称后从下拉列表中选择。"))
             return None

@@ -26,7 +26,7 @@ from django.views.decorators.vary import vary_on_headers
 from django.views.generic import TemplateView
 
 from parkops.core.access import StaffRequiredMixin, staff_required
-from parkops.firms.choices import FirmStatus
+from parkops.firms.matching import firm_matches
 from parkops.firms.models import Firm
 from parkops.leases import selectors, services
 from parkops.leases.choices import RentTerms, ReservationStatus, expiring_label, expiring_label_lazy
@@ -44,7 +44,6 @@ from .forms import (
 from .tables import HolderTable, HoldingChangeTable, SeatChangeTable
 
 PALETTE_SIZE = 12  # firm colours f0..f11 in planner.css; a floor with more firms reuses them
-AUTOCOMPLETE_LIMIT = 20
 SEARCH_LIMIT = 50
 
 
@@ -150,9 +149,14 @@ def floor_plan(floor: Floor, on: datetime.date, highlight: str = "") -> dict:
     colours = firm_colours(firm_id for firm_id, _n in held.most_common())
     is_highlighted = _highlighter(highlight) if highlight else None
     cols = max([floor.grid_cols] + [s.col + 1 for s in states])
-    grid, highlighted = grid_html(states, cols, colours, is_highlighted)
+    # Per lease, the holding most of its seats here share; a seat held over other dates carries its own (grid_html).
+    ranges = Counter((s.lease_id, s.start, s.end) for s in states if s.lease_id)
+    usual = {}
+    for (lease_id, start, end), _n in ranges.most_common():
+        usual.setdefault(lease_id, (start, end))
+    grid, highlighted = grid_html(states, cols, colours, is_highlighted, usual)
     leases = {
-        str(s.lease_id): [s.firm_name, s.lease_number, s.start.isoformat(), s.end.isoformat()] for s in states if s.lease_id
+        str(s.lease_id): [s.firm_name, s.lease_number, *(d.isoformat() for d in usual[s.lease_id])] for s in states if s.lease_id
     }
     return {
         "floor": floor,
@@ -168,10 +172,11 @@ def floor_plan(floor: Floor, on: datetime.date, highlight: str = "") -> dict:
     }
 
 
-def grid_html(states, cols: int, colours: dict, is_highlighted=None) -> tuple[str, int]:
+def grid_html(states, cols: int, colours: dict, is_highlighted=None, usual=None) -> tuple[str, int]:
     """Return the grid's cells as one safe string, and how many are highlighted.
 
-    Each seat is an <i> with its code, state, lease and firm colour class, preceded by the spacers (grid
+    Each seat is an <i> with its code, state, lease (and its own holding dates when they are not its lease's
+    usual ones here, `usual`: lease id -> (start, end)) and firm colour class, preceded by the spacers (grid
     spans) that carry CSS auto-placement to its row and column. Built here rather than in a template loop,
     which over hundreds of seats was most of the page's time. Every value is escaped or an int.
     """
@@ -193,6 +198,9 @@ def grid_html(states, cols: int, colours: dict, is_highlighted=None) -> tuple[st
         attrs = f'data-seat-code="{escape(s.code)}" data-state="{s.state}"'
         if s.lease_id:
             attrs += f' data-l="{int(s.lease_id)}"'
+            if usual is not None and usual.get(s.lease_id) != (s.start, s.end):
+                # Held over other dates than the lease's other seats here (added or released mid-lease): say so.
+                attrs += f' data-s="{s.start.isoformat()}" data-e="{s.end.isoformat()}"'
         if classes:
             attrs += f' class="{" ".join(classes)}"'
         append(f"<i {attrs}></i>")
@@ -207,6 +215,7 @@ JS_TEXT = {
     "firm": gettext_lazy("企业"),
     "lease": gettext_lazy("合同"),
     "period": gettext_lazy("期间"),
+    "held": gettext_lazy("本席占用"),
     "until": gettext_lazy("至"),
     "excl": gettext_lazy("（不含）"),
     "history": gettext_lazy("历史记录"),
@@ -431,13 +440,34 @@ class BuildingStackView(StaffRequiredMixin, DayMixin, TemplateView):
                 totals[firm_id] += n
                 names[firm_id] = name
         colours = firm_colours(f for f, _n in totals.most_common())
+        widest = max([s.occupancy.seats for s in stack] + [1])
         context.update(
             building=building,
-            levels=[{"stack": s, "blocks": [(f, name, n, colours[f]) for f, name, n in s.firms]} for s in stack],
+            levels=[
+                {"stack": s, "blocks": [(f, name, n, colours[f], stack_label(name, n, widest)) for f, name, n in s.firms],
+                 "free_label": stack_label("", s.occupancy.free, widest),
+                 "oos_label": stack_label("", s.occupancy.out_of_service, widest)}
+                for s in stack
+            ],
             legend=[{"name": names[f], "seats": n, "colour": colours[f]} for f, n in totals.most_common()],
-            widest=max([s.occupancy.seats for s in stack] + [1]),
+            widest=widest,
         )
         return context
+
+
+# Shares of the widest bar below which a stacking-plan block's label is shortened, then dropped (its title keeps it).
+STACK_FULL_LABEL, STACK_SHORT_LABEL, STACK_NUMBER_ONLY = 0.14, 0.07, 0.035
+
+
+def stack_label(name: str, n: int, widest: int) -> str:
+    """Return what a stacking-plan block of `n` seats can show without overflowing into its neighbours:
+    the firm and the count, a two-character abbreviation and the count, the count alone, or nothing."""
+    share = n / widest if widest else 0
+    if share >= STACK_FULL_LABEL or (share >= STACK_SHORT_LABEL and len(name) <= 2):
+        return f"{name} {n}".strip()
+    if share >= STACK_SHORT_LABEL:
+        return f"{name[:2]}… {n}"
+    return str(n) if share >= STACK_NUMBER_ONLY else ""
 
 
 # --- zone-D capacity board ----------------------------------------------------------------------
@@ -633,14 +663,15 @@ def reservation_convert(request, pk):
 @require_GET
 @staff_required
 def firm_autocomplete(request):
-    """Return firms whose full, short or English name contains ?q= (HTML options; JSON with ?format=json)."""
-    q = request.GET.get("q", "").strip()
-    firms = Firm.objects.exclude(status=FirmStatus.EXITED).order_by("short_name")
-    if q:
-        firms = firms.filter(Q(name__icontains=q) | Q(short_name__icontains=q) | Q(name_en__icontains=q))
-    firms = list(firms.only("id", "name", "short_name")[:AUTOCOMPLETE_LIMIT])
+    """Return every firm whose full, short or English name contains the typed text, ranked as the forms
+    resolve it (firms.matching.firm_matches): HTML options, a <datalist> with ?as=datalist, JSON with ?format=json.
+
+    The text is ?q=, or ?firm_q= (the pickers' own field name, which htmx sends as it is).
+    """
+    q = (request.GET.get("q") or request.GET.get("firm_q") or "").strip()[:200]
+    firms = firm_matches(q)
     if request.GET.get("format") == "json":
-        return JsonResponse({"results": [{"id": f.pk, "name": f.name, "short_name": f.short_name} for f in firms]})
+        return JsonResponse({"results": [{"id": f.pk, "name": f.name, "short_name": f.short_name, "name_en": f.name_en} for f in firms]})
     template = "planner/_firm_datalist.html" if request.GET.get("as") == "datalist" else "planner/_firm_options.html"
     return render(request, template, {"firms": firms, "q": q})
 

@@ -57,7 +57,11 @@
     if (lease) {
       lines.push(text.firm + "：" + lease[0]);
       lines.push(text.lease + "：" + lease[1]);
-      lines.push(text.period + "：" + lease[2] + " " + text.until + " " + lease[3] + text.excl);
+    }
+    if (lease) {
+      // The seat's own holding [start, end): its lease's usual one here, or its own when it joined or left mid-way.
+      var start = el.dataset.s || lease[2], end = el.dataset.e || lease[3];
+      lines.push(text.held + "：" + start + " " + text.until + " " + end + text.excl);
     }
     return lines;
   }
@@ -74,6 +78,7 @@
   function hideTip() { tip.hidden = true; }
   function showInfo(el) {
     info.textContent = "";
+    info.dataset.seat = el.dataset.seatCode;
     describe(el).forEach(function (line) { var p = document.createElement("div"); p.textContent = line; info.appendChild(p); });
     var a = document.createElement("a");
     a.href = info.dataset.historyUrl + "?code=" + encodeURIComponent(el.dataset.seatCode);
@@ -163,7 +168,7 @@
   }
   function onKeyDown(e) {
     if (e.key === "Escape") {
-      if (/^(INPUT|SELECT|TEXTAREA)$/.test(e.target.tagName)) { document.getElementById("pl-firm-options").textContent = ""; return; }
+      if (/^(INPUT|SELECT|TEXTAREA)$/.test(e.target.tagName)) return;  // firmpicker.js closes its suggestions
       clearSelection(); hideTip(); return;
     }
     var el = seatOf(e.target);
@@ -189,14 +194,18 @@
       fs.hidden = fs.dataset.for.split(" ").indexOf(action) < 0;
     });
   }
-  function pickFirm(button) {
-    form.elements.firm.value = button.dataset.firmId;
-    form.elements.firm_q.value = button.dataset.firmLabel;
-    document.getElementById("pl-firm-options").textContent = "";
+  // The firm picker (firmpicker.js) set the firm's id: load that firm's open leases into the lease select.
+  function firmPicked(id) {
     var lease = document.getElementById("pl-lease");
     if (window.htmx) {
-      htmx.ajax("GET", lease.dataset.url + "?firm=" + encodeURIComponent(button.dataset.firmId), { target: lease, swap: "innerHTML" });
+      htmx.ajax("GET", lease.dataset.url + "?firm=" + encodeURIComponent(id), { target: lease, swap: "innerHTML" });
     }
+  }
+  function firmCleared() {
+    var lease = form.elements.lease;
+    while (lease.options.length > 1) lease.remove(1);
+    lease.value = "";
+    leaseChosen();
   }
   function reservationChosen() {
     var pick = form.querySelector("[data-firm-pick]");
@@ -223,6 +232,10 @@
     });
     var first = grid().querySelector("i.hl") || grid().querySelector("i.sel") || list[0];
     if (first) first.tabIndex = 0;
+    // After an action the floor is redrawn: the side panel shows its seat as it is now, the tooltip goes.
+    hideTip();
+    var shown = info.dataset.seat && grid().querySelector('i[data-seat-code="' + CSS.escape(info.dataset.seat) + '"]');
+    if (shown) showInfo(shown); else if (info.dataset.seat) { info.textContent = ""; delete info.dataset.seat; }
     var hl = grid().querySelector("i.hl");
     if (hl) hl.scrollIntoView({ block: "center", inline: "center" });
     changed();
@@ -242,20 +255,8 @@
     if (e.target.name === "lease") leaseChosen();
     if (e.target.name === "reservation") reservationChosen();
   });
-  // A typed name no longer matches the picked firm: forget its id and its leases.
-  form.elements.firm_q.addEventListener("input", function () {
-    form.elements.firm.value = "";
-    var lease = form.elements.lease;
-    while (lease.options.length > 1) lease.remove(1);
-    leaseChosen();
-  });
-  document.addEventListener("click", function (e) {
-    if (!e.target.closest(".pl-ac")) document.getElementById("pl-firm-options").textContent = "";
-  });
-  document.getElementById("pl-firm-options").addEventListener("click", function (e) {
-    var button = e.target.closest("button[data-firm-id]");
-    if (button) pickFirm(button);
-  });
+  form.addEventListener("firm-picked", function (e) { firmPicked(e.detail.id); });
+  form.addEventListener("firm-cleared", firmCleared);
   // A refused action (422) still redraws the floor, so its message shows and the selection stays.
   document.body.addEventListener("htmx:beforeSwap", function (e) {
     if (e.detail.xhr.status === 422) { e.detail.shouldSwap = true; e.detail.isError = false; }

@@ -190,6 +190,29 @@ def test_leases_mix_terms_and_dates_relative_to_today(park, db, today):
     assert several >= 8
 
 
+def test_every_lease_state_a_newcomer_meets_is_in_the_demo(park, db, today):
+    """Upcoming, expiring within 30 / 60 / 90 days, ended and terminated, all relative to the day of loading."""
+    leases = Lease.objects.exclude(status=LeaseStatus.DRAFT)
+    assert leases.filter(start__gt=today, status=LeaseStatus.ACTIVE).count() >= 2
+    for low, high in ((0, 30), (30, 60), (60, 90)):
+        window = leases.filter(status=LeaseStatus.ACTIVE, end__gt=today + datetime.timedelta(days=low),
+                               end__lte=today + datetime.timedelta(days=high))
+        assert window.exists(), (low, high)
+    assert leases.filter(end__lte=today).exclude(status=LeaseStatus.TERMINATED).exists()
+    assert leases.filter(status=LeaseStatus.TERMINATED).exists()
+
+
+def test_phase_one_has_free_floors_of_realistic_size_for_converting_a_reservation(park, db, today):
+    floors = Floor.objects.filter(building__phase__number=1).annotate(n=Count("seats"))
+    counted = selectors.occupancy_by("floor", today)
+    free = {f.code: counted.get(f.pk) for f in floors.select_related("building") if f.n}
+    roomy = [code for code, occ in free.items() if occ and occ.free >= 300]
+    assert len(roomy) >= 2, free
+    assert any(300 <= f.n <= 600 for f in floors if f.code in roomy)
+    active = CapacityReservation.objects.filter(status=ReservationStatus.ACTIVE, phase__number=1)
+    assert active.filter(seats__lte=max(free[c].free for c in roomy)).exists()
+
+
 def test_seats_added_and_released_mid_lease_are_their_own_ranges(park, db, today):
     active = LeaseSeat.objects.filter(lease__terminated_on__isnull=True)
     added = active.filter(start__gt=F("lease__start"))

@@ -402,7 +402,10 @@ def test_building_stack_blocks_per_firm(staff_client, floor, firm, other_firm):
     response = staff_client.get(reverse("planner:building_stack", args=[floor.building_id]), {"on": "2026-05-01"})
     levels = response.context["levels"]
     assert [lv["stack"].floor.level for lv in levels] == [4, 3]
-    assert [(name, n) for _id, name, n, _c in levels[1]["blocks"]] == [("平安金服", 3), ("迈睿中国", 1)]
+    assert [(name, n) for _id, name, n, _c, _label in levels[1]["blocks"]] == [("平安金服", 3), ("迈睿中国", 1)]
+    # 3 of the widest floor's 40 seats leave room for an abbreviation, 1 seat for nothing; the title keeps the rest.
+    assert [label for *_rest, label in levels[1]["blocks"]] == ["平安… 3", ""]
+    assert 'title="迈睿中国：1"' in response.content.decode()
     assert levels[1]["stack"].occupancy.free == 36
     assert [(f["name"], f["seats"]) for f in response.context["legend"]] == [("平安金服", 4), ("迈睿中国", 1)]
     assert f"highlight=firm:{firm.pk}" in response.content.decode()
@@ -571,3 +574,107 @@ def test_zone_d_board_rows_load_their_forms_on_demand(staff_client, phase, firm)
     html = staff_client.get(reverse("planner:zone_d")).content.decode()
     assert f'hx-get="{reverse("planner:reservation_actions", args=[r.pk])}?on=' in html
     assert reverse("planner:reservation_change", args=[r.pk]) not in html
+
+
+# --- firm pickers: suggestions and typed text agree (firms.matching) ----------------------------------
+
+
+def test_firm_autocomplete_reads_the_pickers_own_field_name(staff_client, firm, other_firm):
+    """htmx sends the input as it is named (firm_q): the suggestions must filter on it."""
+    url = reverse("planner:firm_autocomplete")
+    html = staff_client.get(url, {"firm_q": "迈睿"}, **HTMX).content.decode()
+    assert re.findall(r'data-firm-id="(\d+)"', html) == [str(other_firm.pk)]
+    assert 'data-firm-label="迈睿中国"' in html
+
+
+def test_firm_autocomplete_lists_every_match_ranked(staff_client):
+    make = factories.FirmFactory
+    first = make(name="360集团", short_name="360集团")
+    demo = [make(name=f"演示外包{n:02d}（演示）", short_name=f"演示外包{n:02d}", name_en=f"Demo {n:02d}") for n in range(1, 26)]
+    exact = make(name="演示科技有限公司", short_name="演示")
+    data = staff_client.get(reverse("planner:firm_autocomplete"), {"q": "演示", "format": "json"}).json()["results"]
+    assert [f["id"] for f in data][0] == exact.pk and len(data) == 26
+    assert first.pk not in [f["id"] for f in data]
+    data = staff_client.get(reverse("planner:firm_autocomplete"), {"q": "demo 0", "format": "json"}).json()["results"]
+    assert {f["id"] for f in data} == {d.pk for d in demo[:9]}
+
+
+def test_typed_text_of_one_firm_allocates_to_it_without_javascript(staff_client, floor, firm, other_firm):
+    factories.FirmFactory(name="360集团", short_name="360集团")
+    response = allocate(staff_client, floor, seats_of(floor, 1, 2), None, firm_q="迈睿")
+    assert response.status_code == 200
+    assert set(LeaseSeat.objects.values_list("lease__firm", flat=True)) == {other_firm.pk}
+
+
+def test_ambiguous_typed_text_is_refused_with_the_candidates(staff_client, floor, firm):
+    a = factories.FirmFactory(name="韵达速递", short_name="韵达速递")
+    b = factories.FirmFactory(name="申通快递", short_name="申通快递", name_en="STO Express")
+    factories.FirmFactory(name="韵达申通联合", short_name="韵通")
+    response = allocate(staff_client, floor, seats_of(floor, 1, 2), None, firm_q="递")
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "“递”对应多家企业" in html and a.short_name in html and b.short_name in html
+    assert not LeaseSeat.objects.exists()
+
+
+def test_picked_id_and_edited_text_that_disagree_are_refused(staff_client, floor, firm, other_firm):
+    response = allocate(staff_client, floor, seats_of(floor, 1), firm, firm_q="迈睿")
+    assert response.status_code == 422
+    assert "与所选企业 平安金服 不符" in response.content.decode()
+    assert not LeaseSeat.objects.exists()
+    assert allocate(staff_client, floor, seats_of(floor, 1), firm, firm_q="平安金服").status_code == 200
+
+
+def test_add_reservation_refuses_ambiguous_text_and_takes_the_picked_id(staff_client, phase, firm, other_firm):
+    data = {"firm_q": "（测试）", "phase": phase.pk, "seats": 40, "wanted_from": ""}
+    html = staff_client.post(reverse("planner:reservation_add"), data).content.decode()
+    assert "“（测试）”对应多家企业" in html and "平安金服" in html and "迈睿中国" in html
+    assert not CapacityReservation.objects.exists()
+    data.update(firm=other_firm.pk, firm_q="迈睿中国")
+    assert staff_client.post(reverse("planner:reservation_add"), data).status_code == 302
+    assert CapacityReservation.objects.get().firm == other_firm
+
+
+def test_firm_pickers_are_the_shared_combobox(staff_client, floor, phase):
+    for url in (reverse("planner:floor", args=[floor.pk]), reverse("planner:zone_d")):
+        html = staff_client.get(url).content.decode()
+        assert "data-firm-picker" in html and 'type="hidden" name="firm"' in html and "js/firmpicker.js" in html
+        assert f'hx-get="{reverse("planner:firm_autocomplete")}"' in html
+        assert "A firm picker" not in html  # the partial's comment stays in the template
+
+
+# --- day-one details (issue 12 item 11) ------------------------------------------------------------------
+
+
+def test_seat_carries_its_own_holding_dates_when_they_differ_from_its_lease(staff_client, floor, firm):
+    lease = factories.make_lease(firm, seats=seats_of(floor, 1, 2, 3), start=JAN1, end=NEXT_JAN1)
+    later = datetime.date(2026, 6, 1)
+    services.seats_allocate(lease=lease, seats=seats_of(floor, 4), start=later)
+    html = staff_client.get(reverse("planner:floor", args=[floor.pk]), {"on": "2026-07-01"}).content.decode()
+    leases = json.loads(re.search(r'<script id="pl-leases" type="application/json">(.*?)</script>', html).group(1))
+    assert leases[str(lease.pk)][2:] == ["2026-01-01", "2027-01-01"]
+    assert re.search(r'data-seat-code="C-1-3F-0004"[^>]*data-s="2026-06-01" data-e="2027-01-01"', html)
+    assert not re.search(r'data-seat-code="C-1-3F-0001"[^>]*data-s=', html)
+
+
+def test_empty_floor_says_how_to_add_seats_and_hides_the_action_form(staff_client):
+    empty = factories.FloorFactory()
+    html = staff_client.get(reverse("planner:floor", args=[empty.pk])).content.decode()
+    assert "本层还没有席位" in html and reverse("admin:zones_seat_import") in html
+    assert 'id="pl-action"' not in html
+
+
+def test_stack_labels_shorten_as_blocks_narrow():
+    from parkops.planner.views import stack_label
+
+    assert stack_label("迈睿中国", 300, 1000) == "迈睿中国 300"
+    assert stack_label("迈睿中国", 100, 1000) == "迈睿… 100"
+    assert stack_label("京阿唯", 40, 1000) == "40"
+    assert stack_label("京阿唯", 10, 1000) == ""
+    assert stack_label("", 500, 1000) == "500"
+
+
+def test_favicon_is_linked_and_served(staff_client):
+    assert 'rel="icon"' in staff_client.get(reverse("planner:overview")).content.decode()
+    response = staff_client.get("/favicon.ico")
+    assert response.status_code == 302 and response["Location"].endswith("favicon.svg")

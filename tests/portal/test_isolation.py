@@ -134,8 +134,9 @@ class Sweep:
 ALLOWED_REDIRECTS = re.compile(r"^(/accounts/login/|/admin/login/|/admin/$|/portal/$)")
 # Pages a tenant may open. Every other parameterless URL (a staff list, a report, a page added later)
 # must refuse a tenant like a foreign object does: the default for a new URL is "refused".
-# /healthz is the load balancer's probe: public, and it carries no data (the leak check still runs on it).
-TENANT_PAGES = re.compile(r"^/($|portal/|accounts/|i18n/|admin/login/|healthz$)")
+# /healthz is the load balancer's probe and /favicon.ico the site's icon: public, and they carry no data
+# (the leak check still runs on them).
+TENANT_PAGES = re.compile(r"^/($|portal/|accounts/|i18n/|admin/login/|healthz$|favicon\.ico$)")
 
 
 class Sweeper:
