@@ -134,12 +134,12 @@ def _demo_park():
         a, b = firms[i % 6], firms[(i + 2) % 6]
         factories.make_lease(a, seats=seats[:64], start=start, end=end)
         factories.make_lease(b, seats=seats[80:120], start=start, end=soon)
-        services.seats_set_condition(seats=seats[150:154], condition="out_of_service")
+        services.seats_set_condition(seats=seats[150:154], condition="out_of_service", on=datetime.date(2020, 1, 1), by=None)
     zone_d = factories.ZoneFactory(code="D", name="D区", declared_seats=0, status="under_construction")
     for n, cap in ((1, 35000), (2, 20000), (3, 20000), (4, 25000)):
         phase = factories.PhaseFactory(zone=zone_d, number=n, planned_capacity=cap, name=f"D区{n}期")
         for j, firm in enumerate(firms[: n + 2]):
-            services.reservation_create(firm=firm, phase=phase, seats=cap // (n + 2) if n == 2 else 900 + 300 * j)
+            services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=cap // (n + 2) if n == 2 else 900 + 300 * j)
     return floors[-1]
 
 
