@@ -31,7 +31,7 @@ from parkops.firms.models import Firm
 from parkops.leases import selectors, services
 from parkops.leases.choices import LeaseStatus, RentTerms, ReservationStatus
 from parkops.leases.models import CapacityReservation, Lease, LeaseSeat
-from parkops.zones.models import Building, Floor, Seat, SeatOutage
+from parkops.zones.models import Building, Floor, Seat, SeatOutage, existing_on
 
 from .forms import (
     DayForm,
@@ -398,7 +398,7 @@ class SearchView(StaffRequiredMixin, DayMixin, TemplateView):
         self.q = form.cleaned_data["q"].strip() if form.is_valid() else ""
         on = self.get_day()
         if self.q:
-            exact = Seat.objects.filter(code__iexact=self.q).values("code", "floor_id").first()
+            exact = Seat.objects.filter(existing_on(on), code__iexact=self.q).values("code", "floor_id").first()
             if exact:
                 return redirect(_floor_url(exact["floor_id"], on, exact["code"]))
         context = self.get_context_data(**kwargs)
@@ -416,7 +416,7 @@ class SearchView(StaffRequiredMixin, DayMixin, TemplateView):
     def _hits(self, on):
         seat_hits = [
             dict(row, url=_floor_url(row["floor"], on, f"~{self.q}"))
-            for row in Seat.objects.filter(code__icontains=self.q)
+            for row in Seat.objects.filter(existing_on(on), code__icontains=self.q)
             .values("floor", "floor__building__code", "floor__level")
             .annotate(n=Count("id"))
             .order_by("floor__building__code", "floor__level")[:SEARCH_LIMIT]
