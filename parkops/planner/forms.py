@@ -144,7 +144,7 @@ class FloorActionForm(FirmChoiceMixin, forms.Form):
             # On a zone-D floor the selection can convert one of the phase's reservations into a lease.
             self.fields["reservation"].queryset = CapacityReservation.objects.filter(
                 phase=floor.building.phase_id, status=ReservationStatus.ACTIVE
-            ).select_related("firm")
+            ).select_related("firm", "phase__zone")  # each option's label names its firm and phase
 
     def clean_seats(self) -> list[Seat]:
         codes = [c.strip() for c in self.cleaned_data["seats"].split(",") if c.strip()]
