@@ -93,8 +93,11 @@ class FloorFactory(factory.django.DjangoModelFactory):
     grid_cols = 20
 
 
-def make_floor(n_seats: int, *, building=None, level=None, cols=20, **floor_kwargs) -> Floor:
-    """Return a floor with n seats laid out row by row on a grid `cols` wide."""
+SEATS_FROM = datetime.date(2020, 1, 1)  # test seats exist from here, before any test's holdings
+
+
+def make_floor(n_seats: int, *, building=None, level=None, cols=20, available_from=SEATS_FROM, **floor_kwargs) -> Floor:
+    """Return a floor with n seats laid out row by row on a grid `cols` wide, existing from `available_from`."""
     rows = max(1, -(-n_seats // cols))
     kwargs = {"grid_rows": rows, "grid_cols": cols, **floor_kwargs}
     if building is not None:
@@ -103,7 +106,8 @@ def make_floor(n_seats: int, *, building=None, level=None, cols=20, **floor_kwar
         kwargs["level"] = level
     floor = FloorFactory(**kwargs)
     Seat.objects.bulk_create(
-        Seat(floor=floor, code=f"{floor.building.code}-{floor.level}F-{i + 1:04d}", row=i // cols, col=i % cols)
+        Seat(floor=floor, code=f"{floor.building.code}-{floor.level}F-{i + 1:04d}", row=i // cols, col=i % cols,
+             available_from=available_from)
         for i in range(n_seats)
     )
     return floor

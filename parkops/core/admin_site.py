@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 # Apps and their models in the order the park thinks of them: supply, tenants, allocation.
 APP_ORDER = ["zones", "firms", "leases", "auth"]
 MODEL_ORDER = {
-    "zones": ["Zone", "Phase", "Building", "Floor", "Seat"],
+    "zones": ["Zone", "Phase", "Building", "Floor", "Seat", "SeatOutage"],
     "firms": ["BusinessLine", "Firm", "FirmMember"],
     "leases": ["Lease", "LeaseSeat", "CapacityReservation", "SeatRequest", "HeadcountReport"],
 }

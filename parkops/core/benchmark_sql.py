@@ -14,7 +14,7 @@ from parkops.core.benchmarking import Page
 from parkops.core.lookups import ids_match
 from parkops.firms.models import Firm
 from parkops.leases.models import CapacityReservation, HeadcountReport, Lease, LeaseSeat, SeatRequest
-from parkops.zones.models import Building, Floor, Phase, Seat, Zone
+from parkops.zones.models import Building, Floor, Phase, Seat, SeatOutage, Zone
 
 T = {
     "zone": Zone._meta.db_table,
@@ -29,6 +29,7 @@ T = {
     "req": SeatRequest._meta.db_table,
     "hc": HeadcountReport._meta.db_table,
     "hist": LeaseSeat.history.model._meta.db_table,
+    "outage": SeatOutage._meta.db_table,
 }
 HELD_ON = 'ls.seat_id = s.id AND ls.start <= %s AND ls."end" > %s'
 SEAT_PLACE = (
@@ -39,7 +40,7 @@ SEAT_PLACE = (
 # totals are sums of these rows).
 OVERVIEW_SQL = f"""
 SELECT z.code, b.code, b.phase_id, f.id, f.level, COUNT(s.id), COUNT(ls.id),
-       SUM(CASE WHEN s.condition = 'out_of_service' AND ls.id IS NULL THEN 1 ELSE 0 END)
+       SUM(CASE WHEN EXISTS (SELECT 1 FROM {T['outage']} o WHERE o.seat_id = s.id AND o."end" IS NULL) AND ls.id IS NULL THEN 1 ELSE 0 END)
 FROM {T['seat']} s {SEAT_PLACE}
 LEFT JOIN {T['ls']} ls ON {HELD_ON}
 GROUP BY z.sort_order, z.code, b.code, b.phase_id, f.id, f.level ORDER BY z.sort_order, b.code, f.level
@@ -49,7 +50,7 @@ GROUP BY z.sort_order, z.code, b.code, b.phase_id, f.id, f.level ORDER BY z.sort
 # as it opens (grouped by zone).
 OCCUPANCY_SQL = f"""
 SELECT z.code, z.name, z.declared_seats, COUNT(s.id), COUNT(ls.id),
-       SUM(CASE WHEN s.condition = 'out_of_service' AND ls.id IS NULL THEN 1 ELSE 0 END)
+       SUM(CASE WHEN EXISTS (SELECT 1 FROM {T['outage']} o WHERE o.seat_id = s.id AND o."end" IS NULL) AND ls.id IS NULL THEN 1 ELSE 0 END)
 FROM {T['zone']} z
 LEFT JOIN {T['building']} b ON b.zone_id = z.id
 LEFT JOIN {T['floor']} f ON f.building_id = b.id
@@ -62,7 +63,7 @@ GROUP BY z.id, z.sort_order, z.code, z.name, z.declared_seats ORDER BY z.sort_or
 # against the floor's seat ids as an array too: with the plain join the planner scans every holding in force
 # that day (14 ms at 100,000 seats against 5.6 ms), and the floor should be the fastest such query.
 FLOOR_SQL = f"""
-SELECT s.id, s.code, s."row", s.col, s.kind, s.condition, ls.start, ls."end", l.id, l.number, fi.id, fi.short_name
+SELECT s.id, s.code, s."row", s.col, s.kind, s.available_from, ls.start, ls."end", l.id, l.number, fi.id, fi.short_name
 FROM {T['seat']} s
 LEFT JOIN {T['ls']} ls ON {HELD_ON}{{by_id}}
 LEFT JOIN {T['lease']} l ON l.id = ls.lease_id
@@ -129,7 +130,7 @@ FROM {T['res']} r WHERE r.firm_id = %(firm)s
 
 # Every seat of the park with its place and today's holder (firm, lease, end), for the CSV export.
 SEATS_CSV_SQL = f"""
-SELECT s.code, z.code, b.code, f.level, s.kind, s.condition, fi.short_name, l.number, ls."end"
+SELECT s.code, z.code, b.code, f.level, s.kind, s.available_from, fi.short_name, l.number, ls."end"
 FROM {T['seat']} s {SEAT_PLACE}
 LEFT JOIN {T['ls']} ls ON {HELD_ON}
 LEFT JOIN {T['lease']} l ON l.id = ls.lease_id

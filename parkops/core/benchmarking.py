@@ -310,15 +310,15 @@ def _service_fixture(park):
     from parkops.firms.models import Firm
     from parkops.leases import services
     from parkops.leases.models import LeaseSeat
-    from parkops.zones.choices import SeatCondition
-    from parkops.zones.models import Seat
+    from parkops.zones.models import Seat, SeatOutage, existing_over
 
     today = park.today
     end = today + datetime.timedelta(days=365)
     lease = services.lease_create(firm=Firm.objects.get(pk=park.firm_id), start=today, end=end, number="BENCH-ALLOC")
     held = LeaseSeat.objects.overlapping(today, end).values("seat_id")
+    down = SeatOutage.objects.overlapping(today, end).values("seat_id")
     seats = list(
-        Seat.objects.filter(condition=SeatCondition.IN_SERVICE).exclude(pk__in=held).order_by("code")[:ALLOCATE_SEATS]
+        Seat.objects.filter(existing_over(today, end)).exclude(pk__in=held).exclude(pk__in=down).order_by("code")[:ALLOCATE_SEATS]
     )
     return lease, seats
 

@@ -34,16 +34,21 @@ from parkops.leases.choices import RentTerms
 from parkops.leases.models import CapacityReservation, HeadcountReport, Lease, LeaseSeat, SeatRequest
 from parkops.leases.selectors import zone_occupancy
 from parkops.zones.choices import SeatCondition, SeatKind
-from parkops.zones.models import Building, Floor, Phase, Seat, Zone
+from parkops.zones.models import Building, Floor, Phase, Seat, SeatOutage, Zone
 
 DEFAULT_FILE = Path(settings.BASE_DIR) / "fixtures" / "park.json"
+# When seats exist from, unless the file says (a building's or zone's "opened"): zones A-C from 2008, when Ping An's
+# centre came to Dongxing and the district's outsourcing industry began; a zone-D building from its phase's
+# (earliest) handover date. Zone D's reservations stand from February 2024, when 25 firms had chosen space there.
+PARK_OPENED = datetime.date(2008, 1, 1)
+RESERVED_ON = datetime.date(2024, 2, 1)
 DEMO_NOTE = "演示数据：席位数、租期与租金为假设。"
 OFFSET = re.compile(r"^([+-]?\d+)([dm])$")
 
 # Deletion order for --replace: rows before the rows they point at (PROTECT foreign keys).
 PARK_MODELS = [
     LeaseSeat, HeadcountReport, SeatRequest, CapacityReservation, Lease, FirmMember,
-    Firm.business_lines.through, Firm, BusinessLine, Seat, Floor, Building, Phase, Zone,
+    Firm.business_lines.through, Firm, BusinessLine, SeatOutage, Seat, Floor, Building, Phase, Zone,
 ]
 
 
@@ -339,14 +344,26 @@ class ParkLoader:
             computer = f["_building"].get("has_computer", True)
             aisles = set(f.get("aisle_cols", []))
             cells = [(r, c) for r in range(floor.grid_rows) for c in range(floor.grid_cols) if c not in aisles]
+            opened = self.opened(floor.building, f["_where"])
             for n, (row, col) in enumerate(cells[: self.floor_seat_count(f)], start=1):
                 seat = Seat(floor=floor, code=f"{floor.building.code}-{floor.level}F-{n:04d}", row=row, col=col,
-                            kind=kind, has_computer=computer)
+                            kind=kind, has_computer=computer, available_from=opened)
                 seats.append(seat)
         bulk_create_with_history(seats, Seat, batch_size=2000, default_change_reason="load_park")
         for seat in seats:
             self.seats_by_building[seat.floor.building.code].append(seat)
             self.seat_by_code[seat.code] = seat
+
+    def opened(self, building: Building, where: str) -> datetime.date:
+        """Return the day a building's seats exist from: its "opened", its zone's, its phase's handover, or 2008."""
+        if building._spec.get("opened"):
+            return self.date(building._spec["opened"], where)
+        zone_spec = next((z for z in self.data.get("zones", []) if z.get("code") == building.zone.code), {})
+        if zone_spec.get("opened"):
+            return self.date(zone_spec["opened"], where)
+        phase = building.phase
+        handovers = [d for d in (phase and phase.expected_handover, phase and phase.actual_handover) if d]
+        return min(handovers) if handovers else PARK_OPENED
 
     # --- firms ----------------------------------------------------------------------------------
 
@@ -416,9 +433,10 @@ class ParkLoader:
             if missing:
                 raise ParkDataError(f"{where}：席位 {'、'.join(missing)} 不存在；请检查席位编号（例如 C-1-3F-0001）。")
             seats = [self.seat_by_code[code] for code in spec["seats"]]
+            since = self.date(spec["from"], where) if spec.get("from") else self.today
             with self.entry(where):
                 services.seats_set_condition(
-                    seats=seats, condition=SeatCondition.OUT_OF_SERVICE, note=spec.get("note", "")
+                    seats=seats, condition=SeatCondition.OUT_OF_SERVICE, on=since, note=spec.get("note", ""), by=None
                 )
             self.out_of_service.update(s.pk for s in seats)
 
@@ -510,6 +528,7 @@ class ParkLoader:
                     firm=self.firm(self.need(spec, "firm", where), where), phase=phase,
                     seats=self.need(spec, "seats", where), note=spec.get("note", ""),
                     wanted_from=self.date(spec["wanted_from"], where) if spec.get("wanted_from") else None,
+                    reserved_on=self.date(spec["reserved_on"], where) if spec.get("reserved_on") else min(RESERVED_ON, self.today),
                 )
 
     def load_seat_requests(self) -> None:

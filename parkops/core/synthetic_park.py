@@ -31,8 +31,8 @@ from parkops.firms.choices import FirmStatus, MemberRole
 from parkops.firms.models import Firm, FirmMember
 from parkops.leases.choices import LeaseStage, ReservationStatus
 from parkops.leases.models import CapacityReservation, HeadcountReport, Lease, LeaseSeat
-from parkops.zones.choices import PhaseStatus, SeatCondition, SeatKind, ZoneStatus
-from parkops.zones.models import Building, Floor, Phase, Seat, Zone
+from parkops.zones.choices import PhaseStatus, SeatKind, ZoneStatus
+from parkops.zones.models import Building, Floor, Phase, Seat, SeatOutage, Zone
 
 BATCH = 5000
 FLOOR_SIZES = (600, 400, 300, 500, 200, 450, 250, 350)
@@ -47,6 +47,7 @@ LEASED_SHARE = 0.8
 LARGEST_FIRM_SEATS = 600
 OTHER_FIRM_SEATS = (20, 35, 50, 80, 45, 60, 30, 70, 40, 25)
 OUT_OF_SERVICE_EVERY = 53
+SEATS_FROM = datetime.date(2008, 1, 1)  # every synthetic seat exists long before its first holding
 HEADCOUNT_MONTHS = 12
 RESERVATIONS = 25
 
@@ -176,15 +177,18 @@ def _make_seats(floors: list[tuple[Floor, int]]) -> list[int]:
         prefix = f"{floor.building.code}-{floor.level}F-"
         for i in range(n):
             k += 1
-            condition = SeatCondition.OUT_OF_SERVICE if k % OUT_OF_SERVICE_EVERY == 0 else SeatCondition.IN_SERVICE
             rows.append(
                 (now, now, floor.pk, f"{prefix}{i + 1:04d}", i // GRID_COLS, i % GRID_COLS, kinds[k % len(kinds)],
-                 True, True, str(condition), "")
+                 True, True, SEATS_FROM, "")
             )
-    fields = ("created", "modified", "floor", "code", "row", "col", "kind", "has_desk", "has_computer", "condition", "note")
+    fields = ("created", "modified", "floor", "code", "row", "col", "kind", "has_desk", "has_computer", "available_from", "note")
     _insert_rows(Seat, fields, rows)
     ids = dict(Seat.objects.values_list("code", "id"))
-    return [ids[row[3]] for row in rows]
+    ordered = [ids[row[3]] for row in rows]
+    # One seat in OUT_OF_SERVICE_EVERY is out of service (an open outage since the seats exist).
+    outages = [(now, now, seat_id, SEATS_FROM, None, "") for k, seat_id in enumerate(ordered, start=1) if k % OUT_OF_SERVICE_EVERY == 0]
+    _insert_rows(SeatOutage, ("created", "modified", "seat", "start", "end", "reason"), outages)
+    return ordered
 
 
 def _insert_rows(model, fields: tuple[str, ...], rows: list[tuple]) -> None:

@@ -225,8 +225,32 @@ class LeaseSeat(models.Model):
         return f"{self.seat_id and self.seat.code} [{self.start}, {self.end})"
 
 
+class ReservationQuerySet(FirmScopedQuerySet):
+    def standing_on(self, day: datetime.date):
+        """Return the reservations as they stood on a day: made by then and not yet cancelled or converted."""
+        return self.filter(standing_on(day))
+
+
+def standing_on(day: datetime.date, prefix: str = "") -> Q:
+    """Return the Q of reservations (under `prefix`, e.g. "reservations__") standing on a day: [reserved_on, closed_on).
+
+    A converted reservation never stands: its seats are counted through its lease on every date (booked before
+    the lease starts, leased while it runs), so the phase's committed figure does not count them twice.
+    """
+    return (
+        Q(**{f"{prefix}reserved_on__lte": day})
+        & (Q(**{f"{prefix}closed_on__isnull": True}) | Q(**{f"{prefix}closed_on__gt": day}))
+        & ~Q(**{f"{prefix}status": ReservationStatus.CONVERTED})
+    )
+
+
 class CapacityReservation(TimeStampedModel):
-    """A firm's claim on N seats of a zone-D phase before its floors exist; converted into a lease on handover."""
+    """A firm's claim on N seats of a zone-D phase before its floors exist; converted into a lease on handover.
+
+    It stands over [reserved_on, closed_on): closed_on is the day it was cancelled or converted. A partial
+    conversion closes the row and opens a new one for the remaining seats, so every date reads the count
+    that stood then.
+    """
 
     firm = models.ForeignKey(Firm, verbose_name=_("企业"), on_delete=models.PROTECT, related_name="reservations")
     phase = models.ForeignKey(Phase, verbose_name=_("分期"), on_delete=models.PROTECT, related_name="reservations")
@@ -235,22 +259,37 @@ class CapacityReservation(TimeStampedModel):
     status = models.CharField(
         _("状态"), max_length=16, choices=ReservationStatus.choices, default=ReservationStatus.ACTIVE
     )
+    reserved_on = models.DateField(_("预留日期"), default=timezone.localdate)
+    closed_on = models.DateField(_("结束日期"), null=True, blank=True, help_text=_("取消或转为租约之日；从这一天起不再计入预留。"))
     lease = models.ForeignKey(
         Lease, verbose_name=_("转换的租约"), on_delete=models.PROTECT, null=True, blank=True, related_name="reservations"
     )
     note = models.CharField(_("备注"), max_length=200, blank=True)
     history = HistoricalRecords(excluded_fields=["modified"])
 
-    objects = FirmScopedQuerySet.as_manager()
+    objects = ReservationQuerySet.as_manager()
 
     class Meta:
         ordering = ["phase", "-seats"]
         verbose_name = _("容量预留")
         verbose_name_plural = _("容量预留")
-        constraints = [models.CheckConstraint(condition=Q(seats__gte=1), name="reservation_seats_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(seats__gte=1), name="reservation_seats_positive"),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=F("reserved_on")), name="reservation_closed_after_reserved"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.firm} · {self.phase} · {self.seats}"
+
+    def stands_on(self, day: datetime.date) -> bool:
+        """Return whether the reservation counts as reserved on a day (as standing_on)."""
+        return (
+            self.status != ReservationStatus.CONVERTED
+            and self.reserved_on <= day
+            and (self.closed_on is None or self.closed_on > day)
+        )
 
 
 class SeatRequest(TimeStampedModel):

@@ -1,9 +1,11 @@
 """Reads shared by several screens. Each runs a fixed number of queries whatever the number of seats.
 
-Buckets are exclusive, so leased + free + out_of_service == seats:
+Only the seats that exist on the day count ([available_from, retired_on)); a seat's condition on the day comes
+from its dated outages. Buckets are exclusive, so leased + free + out_of_service == seats:
 - leased: held by a LeaseSeat on the day (whatever the seat's condition);
-- free: in service and not held;
-- out of service: out of service and not held.
+- out of service: out of service on the day and not held;
+- free: in service and not held on the day. Of these, `booked` are held from a later day (their own state on
+  the floor plan) and `open` are held by nobody from the day on.
 Allocation rate = leased / seats.
 """
 from __future__ import annotations
@@ -12,16 +14,16 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, FilteredRelation, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models import Case, CharField, Count, Exists, F, FilteredRelation, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from parkops.firms.choices import FirmStatus
 from parkops.firms.models import BusinessLine, Firm
 from parkops.zones.choices import SeatCondition, ZoneStatus
-from parkops.zones.models import Building, Floor, Phase, Seat, Zone
+from parkops.zones.models import Building, Floor, Phase, Seat, SeatOutage, Zone, existing_on, existing_over, out_of_service_on
 
 from .choices import LeaseState, ReservationStatus, expiry_days
-from .models import CapacityReservation, HeadcountReport, Lease, LeaseSeat, effective_end_expression
+from .models import CapacityReservation, HeadcountReport, Lease, LeaseSeat, effective_end_expression, standing_on
 
 OOS = SeatCondition.OUT_OF_SERVICE
 
@@ -37,10 +39,17 @@ class Occupancy:
     leased: int = 0
     out_of_service: int = 0
     obj: object = None
+    booked: int = 0  # of the free seats, those held from a later day
+    held_from: int = 0  # held on the day or from a later day (whatever the condition): what is committed
 
     @property
     def free(self) -> int:
         return self.seats - self.leased - self.out_of_service
+
+    @property
+    def open(self) -> int:
+        """Return the free seats held by nobody from the day on (free, not booked)."""
+        return self.free - self.booked
 
     @property
     def rate(self) -> float:
@@ -53,26 +62,37 @@ class Occupancy:
 
 
 def occupancy_by(group: str, on: datetime.date, *, seat_filter: Q | None = None) -> dict[object, Occupancy]:
-    """Return counted seats per value of `group` (a Seat lookup path, e.g. "floor__building__zone"). Two queries."""
-    seat_filter = seat_filter or Q()
+    """Return counted seats per value of `group` (a Seat lookup path, e.g. "floor__building__zone"). Two queries.
+
+    The second reads the holdings in force on the day or later: those in force make `leased`, the later ones
+    of seats not held that day make `booked`.
+    """
+    seat_filter = (seat_filter or Q()) & existing_on(on)
     result: dict[object, Occupancy] = {}
     for row in (
         Seat.objects.filter(seat_filter)
         .values(group)
-        .annotate(total=Count("id"), oos=Count("id", filter=Q(condition=OOS)))
+        .annotate(total=Count("id"), oos=Count("id", filter=out_of_service_on(on)))
         .order_by()
     ):
         result[row[group]] = Occupancy(key=row[group], seats=row["total"], out_of_service=row["oos"])
+    now, oos = Q(start__lte=on), out_of_service_on(on, "seat")
     for row in (
-        LeaseSeat.objects.on(on)
+        LeaseSeat.objects.filter(end__gt=on)
         .filter(_prefix_q(seat_filter, "seat"))
         .values(f"seat__{group}")
-        .annotate(leased=Count("seat", distinct=True), leased_oos=Count("seat", distinct=True, filter=Q(seat__condition=OOS)))
+        .annotate(
+            leased=Count("seat", distinct=True, filter=now),
+            held=Count("seat", distinct=True),
+            leased_oos=Count("seat", distinct=True, filter=now & oos),
+            held_oos=Count("seat", distinct=True, filter=oos),
+        )
         .order_by()
     ):
         occ = result.setdefault(row[f"seat__{group}"], Occupancy(key=row[f"seat__{group}"]))
-        occ.leased = row["leased"]
+        occ.leased, occ.held_from = row["leased"], row["held"]
         occ.out_of_service -= row["leased_oos"]
+        occ.booked = (row["held"] - row["leased"]) - (row["held_oos"] - row["leased_oos"])
     return result
 
 
@@ -112,8 +132,8 @@ class SeatState:
     row: int
     col: int
     kind: str
-    condition: str
-    state: str  # free | leased | expiring | out_of_service
+    condition: str  # in_service | out_of_service, on the day
+    state: str  # free | booked | leased | expiring | out_of_service
     firm_id: int | None = None
     firm_name: str = ""
     lease_id: int | None = None
@@ -122,37 +142,66 @@ class SeatState:
     end: datetime.date | None = None
 
 
+IN = SeatCondition.IN_SERVICE
+
+
 def seat_states(floor: Floor, on: datetime.date, *, expiring_days: int | None = None) -> list[SeatState]:
-    """Return every seat of a floor with its state on a day, in grid order. Two queries.
+    """Return every seat of a floor that exists on a day, with its state that day, in grid order. Two queries.
 
     A held seat is "expiring" when its holding ends within the product's expiry window (expiry_days(),
-    or `expiring_days`): end <= on + N, the rule a lease's state uses for its effective end.
+    or `expiring_days`): end <= on + N, the rule a lease's state uses for its effective end. A seat free on
+    the day but held from a later day is "booked", with that first later holding's firm, lease and dates.
 
     The holdings are looked up by the floor's seat ids, not by joining seats on the floor: with the join,
     PostgreSQL scans every holding in force that day (the whole park's), so the planner slowed as the park
     grew; by id it reads the floor's few hundred through the seat index. Rows come as tuples, not dicts or
     models: this runs for every seat of the floor on every planner request.
     """
-    seats = list(Seat.objects.filter(floor=floor).order_by("row", "col").values_list("id", "code", "row", "col", "kind", "condition"))
-    holdings = {
-        h[0]: h
-        for h in LeaseSeat.objects.on(on)
-        .filter(seat__in_ids=[s[0] for s in seats])
+    seats = list(
+        Seat.objects.filter(existing_on(on), floor=floor)
+        .annotate(oos=out_of_service_on(on))
+        .order_by("row", "col")
+        .values_list("id", "code", "row", "col", "kind", "oos")
+    )
+    holdings = {}
+    for h in (
+        LeaseSeat.objects.filter(seat__in_ids=[s[0] for s in seats], end__gt=on)
         .order_by()  # LeaseSeat's default ordering would join and sort by seat code for nothing
         .values_list("seat_id", "start", "end", "lease_id", "lease__number", "lease__firm_id", "lease__firm__short_name")
-    }
+    ):
+        known = holdings.get(h[0])
+        if known is None or h[1] < known[1]:  # each seat's earliest holding from the day on: in force, or the next
+            holdings[h[0]] = h
     horizon = on + datetime.timedelta(days=expiry_days() if expiring_days is None else expiring_days)
     states = []
     append = states.append
-    for seat_id, code, row, col, kind, condition in seats:
+    for seat_id, code, row, col, kind, oos in seats:
+        condition = OOS if oos else IN
         held = holdings.get(seat_id)
-        if held is None:
-            append(SeatState(seat_id, code, row, col, kind, condition, "out_of_service" if condition == OOS else "free"))
+        if held is None or (oos and held[1] > on):
+            append(SeatState(seat_id, code, row, col, kind, condition, "out_of_service" if oos else "free"))
             continue
         _sid, start, end, lease_id, number, firm_id, firm_name = held
-        state = "out_of_service" if condition == OOS else "expiring" if end <= horizon else "leased"
+        if start > on:
+            state = "booked"
+        else:
+            state = "out_of_service" if oos else "expiring" if end <= horizon else "leased"
         append(SeatState(seat_id, code, row, col, kind, condition, state, firm_id, firm_name, lease_id, number, start, end))
     return states
+
+
+def seats_free_over(floor: Floor, start: datetime.date, end: datetime.date) -> list[str]:
+    """Return the codes of a floor's seats that exist, are in service and are held by nobody on every day of
+    [start, end): the seats an allocation over that period can take. One query."""
+    busy = LeaseSeat.objects.filter(seat=OuterRef("pk")).overlapping(start, end)
+    down = SeatOutage.objects.filter(seat=OuterRef("pk")).overlapping(start, end)
+    return list(
+        Seat.objects.filter(existing_over(start, end), floor=floor)
+        .exclude(Exists(busy))
+        .exclude(Exists(down))
+        .order_by("row", "col")
+        .values_list("code", flat=True)
+    )
 
 
 @dataclass
@@ -229,6 +278,7 @@ class PhaseCapacity:
     leased: int
     reservations: int
     floors: int | None = None  # floors entered in the phase's buildings (None when not counted)
+    booked: int = 0  # seats not held on the day but held from a later day (a conversion whose lease starts later)
 
     @property
     def planned(self) -> int:
@@ -236,8 +286,9 @@ class PhaseCapacity:
 
     @property
     def committed(self) -> int:
-        """Return reserved plus leased: the capacity already promised."""
-        return self.reserved + self.leased
+        """Return the capacity already promised: reservations standing on the day, plus seats held on the day
+        or booked from a later day. Converting reserved seats into a lease moves them, so it stays the same."""
+        return self.reserved + self.leased + self.booked
 
     @property
     def committed_pct(self) -> float:
@@ -267,62 +318,82 @@ def add_up(parts, key) -> dict[object, Occupancy]:
         total.seats += occ.seats
         total.leased += occ.leased
         total.out_of_service += occ.out_of_service
+        total.booked += occ.booked
+        total.held_from += occ.held_from
     return totals
 
 
 def phase_capacity(
     on: datetime.date, *, counted: dict[int, Occupancy] | None = None, reservations: list | None = None
 ) -> list[PhaseCapacity]:
-    """Return every phase's capacity figures on a day. Two queries, one when `counted` (phase id -> seats) is given.
+    """Return every phase's capacity figures on a day. Two queries, one when `counted` (phase id -> Occupancy)
+    is given.
 
-    Without `counted`, the phases' floors are counted with their seats (PhaseCapacity.floors). A page that
-    has read every reservation already passes them as `reservations`: the active ones are added up here
-    instead of in the phases' query.
+    Reservations count as they stood on the day (standing_on); seats count if they exist on the day. Without
+    `counted`, the floors with seats on the day are counted too (PhaseCapacity.floors). A page that has read every reservation
+    already passes them as `reservations`: the standing ones are added up here instead of in the phases' query.
     """
     if reservations is None:
-        active = Q(reservations__status=ReservationStatus.ACTIVE)
+        standing = standing_on(on, "reservations__")
         phases = list(
             Phase.objects.select_related("zone").annotate(
-                reserved=Coalesce(Sum("reservations__seats", filter=active), 0),
-                reservation_count=Count("reservations", filter=active),
+                reserved=Coalesce(Sum("reservations__seats", filter=standing), 0),
+                reservation_count=Count("reservations", filter=standing),
             )
         )
     else:
         phases = list(Phase.objects.select_related("zone"))
         for phase in phases:
-            mine = [r.seats for r in reservations if r.phase_id == phase.pk and r.status == ReservationStatus.ACTIVE]
+            mine = [r.seats for r in reservations if r.phase_id == phase.pk and r.stands_on(on)]
             phase.reserved, phase.reservation_count = sum(mine), len(mine)
-    if counted is not None:
-        laid_out = {k: occ.seats for k, occ in counted.items()}
-        leased = {k: occ.leased for k, occ in counted.items()}
-        return _phase_rows(phases, laid_out, leased)
-    # Floors, seats and the seats held on the day, per phase, in one pass over the phases' floors. A seat has at
-    # most one holding on a day (the exclusion constraint; the services on SQLite), so the join adds no rows.
-    held = FilteredRelation("seats__lease_seats", condition=Q(seats__lease_seats__start__lte=on, seats__lease_seats__end__gt=on))
-    floors, laid_out, leased = {}, {}, {}
-    for phase_id, n_floors, n_seats, n_leased in (
-        Floor.objects.filter(building__phase__isnull=False)
-        .annotate(held=held)
-        .values_list("building__phase")
-        .annotate(floors=Count("id", distinct=True), seats=Count("seats"), leased=Count("held"))
+    floors = None
+    if counted is None:
+        counted, floors = _phase_counts(on)
+    return _phase_rows(phases, counted, floors)
+
+
+def _phase_counts(on: datetime.date) -> tuple[dict[int, Occupancy], dict[int, int]]:
+    """Return per phase the seats that exist on the day (held, booked) and the floors they are on. One query.
+
+    One pass over the phases' seats joined to their holdings from the day on; a seat can have several later
+    holdings, so seats are counted DISTINCT. Zone D is a small share of the park, so one grouped join is
+    cheaper here than occupancy_by's two scans.
+    """
+    from_day = FilteredRelation("lease_seats", condition=Q(lease_seats__end__gt=on))
+    counted, floors = {}, {}
+    for phase_id, n_floors, n_seats, n_leased, n_held in (
+        Seat.objects.filter(existing_on(on), floor__building__phase__isnull=False)
+        .annotate(h=from_day)
+        .values_list("floor__building__phase")
+        .annotate(
+            floors=Count("floor", distinct=True),
+            seats=Count("id", distinct=True),
+            leased=Count("h__seat", distinct=True, filter=Q(h__start__lte=on)),
+            held=Count("h__seat", distinct=True),
+        )
         .order_by()
     ):
-        floors[phase_id], laid_out[phase_id], leased[phase_id] = n_floors, n_seats, n_leased
-    return _phase_rows(phases, laid_out, leased, floors)
+        counted[phase_id] = Occupancy(key=phase_id, seats=n_seats, leased=n_leased, held_from=n_held)
+        floors[phase_id] = n_floors
+    return counted, floors
 
 
-def _phase_rows(phases, laid_out: dict, leased: dict, floors: dict | None = None) -> list[PhaseCapacity]:
-    return [
-        PhaseCapacity(
-            phase=p,
-            reserved=p.reserved,
-            laid_out=laid_out.get(p.pk, 0),
-            leased=leased.get(p.pk, 0),
-            reservations=p.reservation_count,
-            floors=None if floors is None else floors.get(p.pk, 0),
+def _phase_rows(phases, counted: dict, floors: dict | None = None) -> list[PhaseCapacity]:
+    rows = []
+    for p in phases:
+        occ = counted.get(p.pk) or Occupancy(key=p.pk)
+        rows.append(
+            PhaseCapacity(
+                phase=p,
+                reserved=p.reserved,
+                laid_out=occ.seats,
+                leased=occ.leased,
+                booked=occ.held_from - occ.leased,
+                reservations=p.reservation_count,
+                floors=None if floors is None else floors.get(p.pk, 0),
+            )
         )
-        for p in phases
-    ]
+    return rows
 
 
 def seat_holders(seat: Seat) -> list[LeaseSeat]:
@@ -696,7 +767,7 @@ def phase_forecast(on: datetime.date, months: list[MonthPoint]) -> list[PhaseFor
     )
     wanted: dict[int, list] = defaultdict(list)
     for r in (
-        CapacityReservation.objects.filter(status=ReservationStatus.ACTIVE)
+        CapacityReservation.objects.standing_on(on)
         .values("phase", "wanted_from")
         .annotate(seats=Sum("seats"), n=Count("id"))
         .order_by()
@@ -789,15 +860,25 @@ def park_headline(on: datetime.date) -> Headline:
 
 
 def seats_with_holder(on):
-    """Return seats with the holding on a day (firm, lease number, end) annotated: one query for any number of seats.
+    """Return the seats that exist on a day with the holding that day (firm, lease number, end) and their
+    condition that day (``oos``) annotated: one query for any number of seats.
 
     A LEFT JOIN on the day's holding: a seat has at most one holding on a day (no overlaps), so
     the join never repeats a seat.
     """
     held = FilteredRelation("lease_seats", condition=Q(lease_seats__start__lte=on, lease_seats__end__gt=on))
     return (
-        Seat.objects.select_related("floor__building__zone")
-        .annotate(holding=held)
+        Seat.objects.filter(existing_on(on))
+        .select_related("floor__building__zone")
+        .annotate(holding=held, oos=out_of_service_on(on))
+        .annotate(
+            # The label in the active language, so the seat list and its export read it as a plain value.
+            condition_on=Case(
+                When(oos=True, then=Value(str(SeatCondition.OUT_OF_SERVICE.label))),
+                default=Value(str(SeatCondition.IN_SERVICE.label)),
+                output_field=CharField(),
+            )
+        )
         .annotate(
             holder_firm=F("holding__lease__firm__short_name"),
             holder_lease=F("holding__lease__number"),
@@ -856,46 +937,39 @@ class FloorStack:
 
 
 def building_stack(building, on: datetime.date) -> list[FloorStack]:
-    """Return a building's floors, top floor first, each split into seats per firm. Two queries.
+    """Return a building's floors, top floor first, each split into seats per firm. Four queries.
 
-    The floors come with their seat and out-of-service counts; the holdings per floor and firm give the
-    leased figures (a seat has at most one holding on a day, so the firms' counts add up to the floor's).
+    The floors' counts (seats that exist on the day, leased, booked, out of service) come from occupancy_by;
+    the holdings per floor and firm split the leased figure (a seat has at most one holding on a day, so the
+    firms' counts add up to the floor's).
     """
-    floors = list(
-        Floor.objects.filter(building=building)
-        .annotate(n_seats=Count("seats"), n_oos=Count("seats", filter=Q(seats__condition=OOS)))
-        .order_by("-level")
-    )
+    floors = list(Floor.objects.filter(building=building).order_by("-level"))
+    counted = occupancy_by("floor", on, seat_filter=Q(floor__building=building))
     per_floor: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
-    leased: dict[int, int] = defaultdict(int)
-    leased_oos: dict[int, int] = defaultdict(int)
-    for floor_id, firm_id, name, n, n_oos in (
+    for floor_id, firm_id, name, n in (
         LeaseSeat.objects.on(on)
-        .filter(seat__floor__building=building)
+        .filter(existing_on(on, "seat__"), seat__floor__building=building)
         .values_list("seat__floor", "lease__firm", "lease__firm__short_name")
         # one holding per seat on a day: holdings are counted as they are, without a DISTINCT over seats
-        .annotate(n=Count("pk"), oos=Count("pk", filter=Q(seat__condition=OOS)))
+        .annotate(n=Count("pk"))
         .order_by("seat__floor", "-n", "lease__firm__short_name")
     ):
         per_floor[floor_id].append((firm_id, name, n))
-        leased[floor_id] += n
-        leased_oos[floor_id] += n_oos
     return [
-        FloorStack(
-            floor=f,
-            occupancy=Occupancy(key=f.pk, seats=f.n_seats, leased=leased[f.pk], out_of_service=f.n_oos - leased_oos[f.pk]),
-            firms=per_floor.get(f.pk, []),
-        )
+        FloorStack(floor=f, occupancy=counted.get(f.pk) or Occupancy(key=f.pk), firms=per_floor.get(f.pk, []))
         for f in floors
     ]
 
 
 def free_seats(seat_filter: Q, start: datetime.date, end: datetime.date, *, limit: int) -> list[Seat]:
-    """Return up to `limit` in-service seats matching `seat_filter` held by nobody in [start, end), in code order. One query."""
+    """Return up to `limit` seats matching `seat_filter` that exist, are in service and are held by nobody on
+    every day of [start, end), in code order. One query."""
     busy = LeaseSeat.objects.filter(seat=OuterRef("pk")).overlapping(start, end)
+    down = SeatOutage.objects.filter(seat=OuterRef("pk")).overlapping(start, end)
     return list(
-        Seat.objects.filter(seat_filter, condition=SeatCondition.IN_SERVICE)
+        Seat.objects.filter(seat_filter, existing_over(start, end))
         .exclude(Exists(busy))
+        .exclude(Exists(down))
         .order_by("code")[:limit]
     )
 
@@ -938,7 +1012,8 @@ class TenantSeat:
 
 
 def tenant_floor_map(floor: Floor, on: datetime.date, firm: Firm, *, expiring_days: int | None = None) -> list[TenantSeat]:
-    """Return a floor's seats on a day as `firm` may see them, in grid order. Two queries.
+    """Return a floor's seats that exist on a day as `firm` may see them, with their condition that day, in grid
+    order. Two queries.
 
     The firm's own seat is "own_expiring" when its holding ends within the product's expiry window.
     """
@@ -947,17 +1022,18 @@ def tenant_floor_map(floor: Floor, on: datetime.date, firm: Firm, *, expiring_da
         for h in LeaseSeat.objects.on(on).filter(seat__floor=floor).values("seat_id", "end", "lease__firm_id", "lease__number")
     }
     horizon = on + datetime.timedelta(days=expiry_days() if expiring_days is None else expiring_days)
-    seats = []
-    for s in Seat.objects.filter(floor=floor).order_by("row", "col").values("id", "code", "row", "col", "condition"):
+    result = []
+    seats = Seat.objects.filter(existing_on(on), floor=floor).annotate(oos=out_of_service_on(on))
+    for s in seats.order_by("row", "col").values("id", "code", "row", "col", "oos"):
         held = holdings.get(s["id"])
         if held is not None and held["lease__firm_id"] == firm.pk:
             state = "own_expiring" if held["end"] <= horizon else "own"
-            seats.append(TenantSeat(s["row"], s["col"], state, s["code"], held["lease__number"], held["end"]))
+            result.append(TenantSeat(s["row"], s["col"], state, s["code"], held["lease__number"], held["end"]))
         elif held is not None:
-            seats.append(TenantSeat(s["row"], s["col"], "occupied"))
+            result.append(TenantSeat(s["row"], s["col"], "occupied"))
         else:
-            seats.append(TenantSeat(s["row"], s["col"], "out_of_service" if s["condition"] == OOS else "free"))
-    return seats
+            result.append(TenantSeat(s["row"], s["col"], "out_of_service" if s["oos"] else "free"))
+    return result
 
 
 def with_seats_on(leases, on: datetime.date):

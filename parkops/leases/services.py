@@ -24,19 +24,19 @@ from functools import wraps
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_update_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from parkops.core.lookups import ids_match
 from parkops.firms.choices import FirmStatus
 from parkops.firms.models import Firm
 from parkops.zones.choices import SeatCondition
-from parkops.zones.models import Phase, Seat, Zone
+from parkops.zones.models import Phase, Seat, SeatOutage, Zone
 
 from .choices import LeaseStage, RentTerms, ReservationStatus, SeatRequestStatus
-from .models import CapacityReservation, HeadcountReport, Lease, LeaseSeat, SeatRequest
+from .models import CapacityReservation, HeadcountReport, Lease, LeaseSeat, SeatRequest, standing_on
 from .selectors import free_seats
 
 DEADLOCK_RETRIES = 5
@@ -131,10 +131,12 @@ def _lock_lease(lease: Lease) -> Lease:
     return Lease.objects.select_for_update(of=("self",)).select_related("firm").get(pk=lease.pk)
 
 
-def _lock_seats(seat_ids: Sequence[int]) -> list[Seat]:
-    return list(
-        Seat.objects.select_for_update().filter(pk__in_ids=seat_ids).order_by("pk").only("id", "code", "condition")
-    )
+def _lock_seats(seat_ids: Sequence[int], span: tuple[datetime.date, datetime.date] | None = None) -> list[Seat]:
+    """Lock the seats in id order; with `span`, each carries ``down``: whether an outage meets [start, end)."""
+    seats = Seat.objects.select_for_update().filter(pk__in_ids=seat_ids).order_by("pk")
+    if span is not None:
+        seats = seats.annotate(down=Exists(SeatOutage.objects.filter(seat=OuterRef("pk")).overlapping(*span)))
+    return list(seats.only("id", "code", "available_from", "retired_on"))
 
 
 def _check_lease_takes(lease: Lease, start: datetime.date, end: datetime.date, *, closed: str, field=None) -> None:
@@ -237,14 +239,10 @@ def seats_allocate(
     seat_ids = sorted({seat.pk for seat in seats})
     if not seat_ids:
         raise ValidationError(_("没有选择任何席位；请至少选择一个席位。"))
-    locked = _lock_seats(seat_ids)
+    locked = _lock_seats(seat_ids, (start, end))
     if len(locked) != len(seat_ids):
         raise ValidationError(_("有 %(n)d 个所选席位不存在（可能已被删除）；请刷新后重选。") % {"n": len(seat_ids) - len(locked)})
-    out_of_service = [s.code for s in locked if s.condition != SeatCondition.IN_SERVICE]
-    if out_of_service:
-        raise ValidationError(
-            _("席位 %(seats)s 处于停用状态，不能分配；请先恢复启用或改选其他席位。") % {"seats": _list_codes(out_of_service)}
-        )
+    _check_seats_usable(locked, start, end)
     conflicts = list(
         LeaseSeat.objects.filter(seat_id__in_ids=seat_ids)
         .overlapping(start, end)
@@ -388,7 +386,7 @@ def lease_renew(*, lease: Lease, new_end: datetime.date, by=None, reveal_holders
     holdings = list(LeaseSeat.objects.filter(lease=lease, end=old_end).order_by("pk"))
     seat_ids = sorted({h.seat_id for h in holdings})
     if seat_ids:
-        _lock_seats(seat_ids)
+        _check_seats_usable(_lock_seats(seat_ids, (old_end, new_end)), old_end, new_end)
         conflicts = list(
             LeaseSeat.objects.filter(seat_id__in_ids=seat_ids)
             .overlapping(old_end, new_end)
@@ -407,25 +405,153 @@ def lease_renew(*, lease: Lease, new_end: datetime.date, by=None, reveal_holders
     return lease
 
 
-# --- seats' physical condition -----------------------------------------------------------------
+# --- seats' existence and physical condition --------------------------------------------------------
+
+
+def _existence_text(seat: Seat) -> str:
+    if seat.retired_on:
+        return _("%(code)s（%(start)s 起启用，%(end)s 起撤除）") % {"code": seat.code, "start": seat.available_from, "end": seat.retired_on}
+    return _("%(code)s（%(start)s 起启用）") % {"code": seat.code, "start": seat.available_from}
+
+
+def _check_seats_usable(locked: Sequence[Seat], start: datetime.date, end: datetime.date) -> None:
+    """Refuse seats that do not exist on every day of [start, end) or are out of service on any of them.
+
+    `locked` comes from _lock_seats(ids, (start, end)), which read both with the lock: no query here.
+    """
+    absent = [s for s in locked if s.available_from > start or (s.retired_on is not None and s.retired_on < end)]
+    if absent:
+        raise ValidationError(
+            _("席位 %(seats)s 在 %(range)s 内并非每天都存在，不能占用；请改选其他席位或调整日期。")
+            % {"seats": "、".join(_existence_text(s) for s in absent[:MAX_NAMED_SEATS]), "range": _fmt_range(start, end)},
+            code="seat_absent",
+        )
+    out = sorted(s.code for s in locked if s.down)
+    if out:
+        raise ValidationError(
+            _("席位 %(seats)s 在 %(range)s 内有停用期，不能分配；请先恢复启用或改选其他席位。")
+            % {"seats": _list_codes(out), "range": _fmt_range(start, end)},
+            code="seat_out_of_service",
+        )
 
 
 @allocation_write
-def seats_set_condition(*, seats: Sequence[Seat], condition: str, by=None, note: str = "") -> int:
-    """Mark seats in service or out of service. Leased seats keep their holdings; the planner shows both."""
+def seat_set_existence(*, seat: Seat, available_from: datetime.date, retired_on: datetime.date | None, by) -> Seat:
+    """Change the range [available_from, retired_on) a seat exists over; refused while a holding lies outside it."""
+    _lock_seat_ids([seat.pk])
+    seat = Seat.objects.get(pk=seat.pk)
+    seat.available_from, seat.retired_on = available_from, retired_on
+    seat.full_clean(validate_unique=False)
+    outside = Q(start__lt=available_from)
+    if retired_on is not None:
+        outside |= Q(end__gt=retired_on)
+    stranded = list(LeaseSeat.objects.filter(outside, seat=seat).select_related("seat", "lease__firm").order_by("start"))
+    if stranded:
+        raise ValidationError(
+            _("席位 %(seat)s 的占用 %(detail)s 不在新的存在期内；请先释放或调整这些占用。")
+            % {
+                "seat": seat.code,
+                "detail": "；".join(
+                    _("%(firm)s（合同 %(lease)s）%(range)s") % {"firm": h.lease.firm.short_name, "lease": h.lease.number, "range": _fmt_range(h.start, h.end)}
+                    for h in stranded[:MAX_NAMED_SEATS]
+                ),
+            }
+        )
+    _history_user(seat, by).save(update_fields=["available_from", "retired_on", "modified"])
+    return seat
+
+
+def _held_from(seat_ids: Sequence[int], on: datetime.date) -> list[LeaseSeat]:
+    return list(
+        LeaseSeat.objects.filter(seat_id__in_ids=seat_ids, end__gt=on).select_related("seat", "lease__firm").order_by("seat__code", "start")
+    )
+
+
+def _held_error(held: Sequence[LeaseSeat], on: datetime.date) -> ValidationError:
+    parts = [
+        _("%(seat)s 由 %(firm)s（合同 %(lease)s）占用 %(range)s")
+        % {"seat": h.seat.code, "firm": h.lease.firm.short_name, "lease": h.lease.number, "range": _fmt_range(h.start, h.end)}
+        for h in held[:MAX_NAMED_SEATS]
+    ]
+    if len(held) > MAX_NAMED_SEATS:
+        parts.append(_("另有 %(n)d 处占用") % {"n": len(held) - MAX_NAMED_SEATS})
+    return ValidationError(
+        _("席位在 %(on)s 及以后仍被占用，未做任何更改：%(detail)s。请先释放这些席位，或勾选“同时结束占用”。")
+        % {"on": on, "detail": "；".join(parts)},
+        code="seat_held",
+    )
+
+
+@allocation_write
+def seats_set_condition(
+    *, seats: Sequence[Seat], condition: str, on: datetime.date, by, note: str = "", end_holdings: bool = False
+) -> int:
+    """Mark seats out of service, or back in service, from the day `on`. Returns the seats whose outages changed.
+
+    Out of service from `on`: an outage in force that day is left open-ended, otherwise one opens on `on`; later
+    outages merge into it. Refused while a seat is held on or after `on` (naming the lease), unless
+    `end_holdings`: then those holdings end on `on` as a release would, with history.
+    In service from `on`: outages in force that day end on `on`; outages that start later are removed.
+    """
     if condition not in SeatCondition.values:
         raise ValidationError({"condition": _("未知的席位状态“%(c)s”。") % {"c": condition}})
+    if on is None:
+        raise ValidationError({"on": _("请填写生效日期：席位状态从这一天起改变。")})
     seat_ids = sorted({seat.pk for seat in seats})
     if not seat_ids:
         raise ValidationError(_("没有选择任何席位；请至少选择一个席位。"))
-    locked = [s for s in Seat.objects.select_for_update().filter(pk__in_ids=seat_ids).order_by("pk") if s.condition != condition]
-    for seat in locked:
-        seat.condition = condition
-        if note:
-            seat.note = note[:200]
-    if locked:
-        bulk_update_with_history(locked, Seat, ["condition", "note"], default_user=by, default_change_reason=condition)
-    return len(locked)
+    _lock_seat_ids(seat_ids)
+    outages = list(SeatOutage.objects.filter(seat_id__in_ids=seat_ids).filter(Q(end__isnull=True) | Q(end__gt=on)).order_by("seat_id", "start"))
+    if condition == SeatCondition.OUT_OF_SERVICE:
+        held = _held_from(seat_ids, on)
+        if held and not end_holdings:
+            raise _held_error(held, on)
+        if held:
+            _end_holdings(_holding_spans(LeaseSeat.objects.filter(pk__in_ids=[h.pk for h in held])), on, by=by, reason="release")
+        return _open_outages(seat_ids, outages, on, by=by, reason=note[:200])
+    return _close_outages(outages, on, by=by)
+
+
+def _open_outages(seat_ids: Sequence[int], outages: Sequence[SeatOutage], on: datetime.date, *, by, reason: str) -> int:
+    """Make every seat out of service from `on` on, one open-ended outage each."""
+    by_seat: dict[int, list[SeatOutage]] = {}
+    for outage in outages:
+        by_seat.setdefault(outage.seat_id, []).append(outage)
+    new, opened, merged, changed = [], [], [], set()
+    for seat_id in seat_ids:
+        mine = by_seat.get(seat_id, [])
+        current = next((o for o in mine if o.start <= on), None)
+        later = [o for o in mine if o is not current]
+        if current is not None and current.end is None and not later:
+            continue
+        changed.add(seat_id)
+        merged.extend(later)
+        if current is None:
+            new.append(SeatOutage(seat_id=seat_id, start=on, reason=reason))
+        elif current.end is not None:
+            current.end = None
+            opened.append(current)
+    if merged:
+        for outage in merged:
+            _history_user(outage, by).delete()
+    if opened:
+        bulk_update_with_history(opened, SeatOutage, ["end"], default_user=by, default_change_reason="out_of_service")
+    if new:
+        bulk_create_with_history(new, SeatOutage, default_user=by, default_change_reason="out_of_service")
+    return len(changed)
+
+
+def _close_outages(outages: Sequence[SeatOutage], on: datetime.date, *, by) -> int:
+    """End the outages in force on `on` that day; remove those that start later."""
+    ended = [o for o in outages if o.start < on]
+    for outage in ended:
+        outage.end = on
+    removed = [o for o in outages if o.start >= on]
+    if ended:
+        bulk_update_with_history(ended, SeatOutage, ["end"], default_user=by, default_change_reason="in_service")
+    for outage in removed:
+        _history_user(outage, by).delete()
+    return len({o.seat_id for o in outages})
 
 
 # --- zone-D capacity reservations ----------------------------------------------------------------
@@ -464,11 +590,19 @@ def reservation_create(
     seats: int,
     wanted_from: datetime.date | None = None,
     note: str = "",
+    reserved_on: datetime.date | None = None,
     by=None,
 ) -> CapacityReservation:
-    """Reserve capacity for a firm in a zone-D phase; the phase's total may not pass its planned capacity."""
+    """Reserve capacity for a firm in a zone-D phase from `reserved_on` (today by default; a past day records an
+    earlier agreement); the phase's total may not pass its planned capacity."""
+    today = timezone.localdate()
+    reserved_on = reserved_on or today
+    if reserved_on > today:
+        raise ValidationError({"reserved_on": _("预留日期 %(d)s 晚于今天；请填写今天或以前的日期。") % {"d": reserved_on}})
     phase = Phase.objects.select_for_update().get(pk=phase.pk)
-    reservation = CapacityReservation(firm=firm, phase=phase, seats=seats, wanted_from=wanted_from, note=note)
+    reservation = CapacityReservation(
+        firm=firm, phase=phase, seats=seats, wanted_from=wanted_from, note=note, reserved_on=reserved_on
+    )
     reservation.full_clean()
     _check_phase_capacity(phase, seats)
     _history_user(reservation, by).save()
@@ -508,6 +642,7 @@ def reservation_cancel(*, reservation: CapacityReservation, by=None, note: str =
     if reservation.status != ReservationStatus.ACTIVE:
         raise ValidationError(_("只能取消有效的预留；该预留状态为“%(s)s”。") % {"s": reservation.get_status_display()})
     reservation.status = ReservationStatus.CANCELLED
+    reservation.closed_on = max(timezone.localdate(), reservation.reserved_on)
     if note:
         reservation.note = note[:200]
     _history_user(reservation, by).save()
@@ -556,8 +691,11 @@ def reservation_convert(
         by=by,
         note=_("由容量预留 #%(id)s 转换") % {"id": reservation.pk},
     )
+    # The converted seats leave the reservation and are counted through the lease from now on, on every date
+    # (booked before the lease starts, leased while it runs): committed = reserved + leased + booked stays the same.
     if len(seat_ids) == reservation.seats:
         reservation.status = ReservationStatus.CONVERTED
+        reservation.closed_on = max(timezone.localdate(), reservation.reserved_on)
     else:
         reservation.seats -= len(seat_ids)
     reservation.lease = lease
@@ -769,7 +907,7 @@ def lease_seat_change(
     _check_lease_takes(
         lease, start, end, closed=_("租约 %(lease)s 已于 %(on)s 终止，不能再调整席位；请新建租约。"), field="end"
     )
-    _lock_seats([holding.seat_id])
+    _check_seats_usable(_lock_seats([holding.seat_id], (start, end)), start, end)
     conflicts = list(
         LeaseSeat.objects.filter(seat_id=holding.seat_id)
         .overlapping(start, end)

@@ -143,6 +143,10 @@ class FloorActionForm(FirmChoiceMixin, forms.Form):
     )
     monthly_rate = forms.DecimalField(label=_("每席月租（元）"), min_value=0, max_digits=10, decimal_places=2, initial=0, required=False)
     release_on = _date_field(_("释放日期"), required=False)
+    effective_on = _date_field(_("生效日期"), required=False)
+    end_holdings = forms.BooleanField(
+        label=_("同时结束占用：从生效日起释放这些席位（尚未开始的占用将被撤销）"), required=False
+    )
     note = forms.CharField(label=_("备注"), required=False, max_length=200)
 
     def __init__(self, *args, floor: Floor, **kwargs):
@@ -152,13 +156,13 @@ class FloorActionForm(FirmChoiceMixin, forms.Form):
             # On a zone-D floor the selection can convert one of the phase's reservations into a lease.
             self.fields["reservation"].queryset = CapacityReservation.objects.filter(
                 phase=floor.building.phase_id, status=ReservationStatus.ACTIVE
-            ).select_related("firm")
+            ).select_related("firm", "phase__zone")  # each option's label names its firm and phase
 
     def clean_seats(self) -> list[Seat]:
         codes = [c.strip() for c in self.cleaned_data["seats"].split(",") if c.strip()]
         if not codes:
             raise forms.ValidationError(_("没有选择任何席位；请先在楼层图上点击或框选席位。"))
-        seats = list(Seat.objects.filter(floor=self.floor, code__in=codes).only("id", "code", "condition"))
+        seats = list(Seat.objects.filter(floor=self.floor, code__in=codes).only("id", "code"))
         unknown = sorted(set(codes) - {s.code for s in seats})
         if unknown:
             raise forms.ValidationError(
@@ -174,6 +178,8 @@ class FloorActionForm(FirmChoiceMixin, forms.Form):
             self._clean_allocate(cleaned)
         elif action == self.RELEASE and not cleaned.get("release_on") and "release_on" not in self.errors:
             self.add_error("release_on", _("请填写释放日期：席位从这一天起空闲。"))
+        elif action in (self.OUT_OF_SERVICE, self.IN_SERVICE) and not cleaned.get("effective_on") and "effective_on" not in self.errors:
+            self.add_error("effective_on", _("请填写生效日期：席位状态从这一天起改变。"))
         return cleaned
 
     def _clean_allocate(self, cleaned) -> None:
@@ -192,6 +198,20 @@ class FloorActionForm(FirmChoiceMixin, forms.Form):
             for name in ("start", "end"):
                 if not cleaned.get(name) and name not in self.errors:
                     self.add_error(name, _("新建租约须填写开始日期和结束日期。"))
+
+
+class PeriodForm(forms.Form):
+    """A period [start, end) the floor planner checks seats over before staff allocate."""
+
+    start = _date_field(_("开始日期"))
+    end = _date_field(_("结束日期（不含）"))
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and start >= end:
+            self.add_error("end", _("结束日期 %(end)s 必须晚于开始日期 %(start)s（结束日当天不再占用）。") % {"start": start, "end": end})
+        return cleaned
 
 
 class ReservationForm(FirmChoiceMixin, forms.Form):

@@ -57,12 +57,13 @@ class HoldingChangeTable(tables.Table):
 
 
 class SeatChangeTable(tables.Table):
-    """Changes to the seat itself: its physical condition and note."""
+    """Changes to the seat itself: when it exists and its note."""
 
     history_date = tables.DateTimeColumn("Y-m-d H:i", verbose_name=_("时间"))
     history_type = tables.Column(_("变更"))
     history_change_reason = ReasonColumn(_("原因"), default="")
-    condition = tables.Column(_("物理状态"), accessor="get_condition_display")
+    available_from = tables.DateColumn("Y-m-d", verbose_name=_("启用日期"))
+    retired_on = tables.DateColumn("Y-m-d", verbose_name=_("撤除日期"), default="")
     note = tables.Column(_("备注"), default="")
     history_user = tables.Column(_("操作人"), default="")
 
@@ -71,3 +72,21 @@ class SeatChangeTable(tables.Table):
         template_name = TEMPLATE
         orderable = False
         empty_text = _("没有席位变更记录。")
+
+
+class OutageChangeTable(tables.Table):
+    """Changes to a seat's dated out-of-service periods [start, end), with who made them."""
+
+    history_date = tables.DateTimeColumn("Y-m-d H:i", verbose_name=_("时间"))
+    history_type = tables.Column(_("变更"))
+    history_change_reason = ReasonColumn(_("原因"), default="")
+    start = tables.DateColumn("Y-m-d", verbose_name=_("停用开始日期"))
+    end = tables.DateColumn("Y-m-d", verbose_name=_("恢复启用日期"), default="—")
+    reason = tables.Column(_("停用原因"), default="")
+    history_user = tables.Column(_("操作人"), default="")
+
+    class Meta:
+        attrs = TABLE_ATTRS
+        template_name = TEMPLATE
+        orderable = False
+        empty_text = _("没有停用记录。")

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.OverviewView.as_view(), name="overview"),
     path("floor/<int:pk>/", views.FloorView.as_view(), name="floor"),
     path("floor/<int:pk>/action/", views.floor_action, name="floor_action"),
+    path("floor/<int:pk>/free/", views.floor_free, name="floor_free"),
     path("seat/<int:pk>/history/", views.SeatHistoryView.as_view(), name="seat_history"),
     path("seat/history/", views.seat_history_lookup, name="seat_history_lookup"),
     path("search/", views.SearchView.as_view(), name="search"),

@@ -31,17 +31,18 @@ from parkops.firms.models import Firm
 from parkops.leases import selectors, services
 from parkops.leases.choices import RentTerms, ReservationStatus, expiring_label, expiring_label_lazy
 from parkops.leases.models import CapacityReservation, Lease, LeaseSeat
-from parkops.zones.models import Building, Floor, Seat
+from parkops.zones.models import Building, Floor, Seat, SeatOutage, existing_on
 
 from .forms import (
     DayForm,
     FloorActionForm,
+    PeriodForm,
     ReservationChangeForm,
     ReservationConvertForm,
     ReservationForm,
     SearchForm,
 )
-from .tables import HolderTable, HoldingChangeTable, SeatChangeTable
+from .tables import HolderTable, HoldingChangeTable, OutageChangeTable, SeatChangeTable
 
 PALETTE_SIZE = 12  # firm colours f0..f11 in planner.css; a floor with more firms reuses them
 SEARCH_LIMIT = 50
@@ -99,6 +100,7 @@ class OverviewView(StaffRequiredMixin, DayMixin, TemplateView):
             seats=sum(z.seats for z in zones),
             leased=sum(z.leased for z in zones),
             out_of_service=sum(z.out_of_service for z in zones),
+            booked=sum(z.booked for z in zones),
         )
         return context
 
@@ -144,7 +146,7 @@ def _highlighter(text: str):
 def floor_plan(floor: Floor, on: datetime.date, highlight: str = "") -> dict:
     """Return what the floor partial draws: the grid's markup, legend, counts, and the leases the tooltips name."""
     states = selectors.seat_states(floor, on)
-    held = Counter(s.firm_id for s in states if s.firm_id)
+    held = Counter(s.firm_id for s in states if s.firm_id and s.state != "booked")
     names = {s.firm_id: s.firm_name for s in states if s.firm_id}
     colours = firm_colours(firm_id for firm_id, _n in held.most_common())
     is_highlighted = _highlighter(highlight) if highlight else None
@@ -189,7 +191,7 @@ def grid_html(states, cols: int, colours: dict, is_highlighted=None, usual=None)
                 append(f'<b style="grid-column:span {n}"></b>')
         pos = target + 1
         classes = []
-        colour = colours.get(s.firm_id)
+        colour = colours.get(s.firm_id) if s.state != "booked" else None
         if colour is not None:
             classes.append(f"f{int(colour)}")
         if is_highlighted is not None and is_highlighted(s):
@@ -212,6 +214,9 @@ JS_TEXT = {
     "leased": gettext_lazy("已分配"),
     "expiring": expiring_label_lazy(),
     "out_of_service": gettext_lazy("停用"),
+    "booked": gettext_lazy("已预订（之后起用）"),
+    "booked_from": gettext_lazy("起用日"),
+    "period_free": gettext_lazy("整段空闲"),
     "firm": gettext_lazy("企业"),
     "lease": gettext_lazy("合同"),
     "period": gettext_lazy("期间"),
@@ -239,7 +244,9 @@ class FloorView(StaffRequiredMixin, DayMixin, TemplateView):
             raise Http404
         context.update(floor_plan(floor, context["on"], self.request.GET.get("highlight", "")))
         context["siblings"] = siblings
-        context.setdefault("form", FloorActionForm(floor=floor, initial={"on": context["on"], "start": context["on"]}))
+        context.setdefault("form", FloorActionForm(
+            floor=floor, initial={"on": context["on"], "start": context["on"], "effective_on": context["on"]}
+        ))
         context["js_text"] = JS_TEXT
         return context
 
@@ -280,9 +287,12 @@ def _release(data, by) -> str:
 
 
 def _set_condition(data, by) -> str:
-    n = services.seats_set_condition(seats=data["seats"], condition=data["action"], by=by, note=data["note"])
-    return _("已将 %(n)d 个席位设为“%(state)s”。") % {
-        "n": n, "state": dict(FloorActionForm.ACTIONS)[data["action"]],
+    n = services.seats_set_condition(
+        seats=data["seats"], condition=data["action"], on=data["effective_on"], by=by, note=data["note"],
+        end_holdings=data["end_holdings"],
+    )
+    return _("已将 %(n)d 个席位自 %(on)s 起设为“%(state)s”。") % {
+        "n": n, "on": data["effective_on"], "state": dict(FloorActionForm.ACTIONS)[data["action"]],
     }
 
 
@@ -335,6 +345,20 @@ def floor_action(request, pk):
     return _render_page(FloorView, request, {"form": form}, pk=pk)
 
 
+@require_GET
+@staff_required
+def floor_free(request, pk):
+    """Return the codes of a floor's seats free for the whole period [?start, ?end) as JSON, for the planner to
+    highlight before staff allocate (selectors.seats_free_over)."""
+    floor = get_object_or_404(Floor.objects.only("id"), pk=pk)
+    form = PeriodForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"errors": _error_list(form)}, status=400)
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    codes = selectors.seats_free_over(floor, start, end)
+    return JsonResponse({"start": start.isoformat(), "end": end.isoformat(), "codes": codes})
+
+
 # --- seat history ------------------------------------------------------------------------------
 
 
@@ -352,6 +376,9 @@ class SeatHistoryView(StaffRequiredMixin, TemplateView):
             holders=HolderTable(selectors.seat_holders(seat)),
             holding_changes=HoldingChangeTable(changes),
             seat_changes=SeatChangeTable(seat.history.select_related("history_user").order_by("-history_date")),
+            outage_changes=OutageChangeTable(
+                SeatOutage.history.filter(seat_id=seat.pk).select_related("history_user").order_by("-history_date")
+            ),
         )
         return context
 
@@ -381,7 +408,7 @@ class SearchView(StaffRequiredMixin, DayMixin, TemplateView):
         self.q = form.cleaned_data["q"].strip() if form.is_valid() else ""
         on = self.get_day()
         if self.q:
-            exact = Seat.objects.filter(code__iexact=self.q).values("code", "floor_id").first()
+            exact = Seat.objects.filter(existing_on(on), code__iexact=self.q).values("code", "floor_id").first()
             if exact:
                 return redirect(_floor_url(exact["floor_id"], on, exact["code"]))
         context = self.get_context_data(**kwargs)
@@ -399,7 +426,7 @@ class SearchView(StaffRequiredMixin, DayMixin, TemplateView):
     def _hits(self, on):
         seat_hits = [
             dict(row, url=_floor_url(row["floor"], on, f"~{self.q}"))
-            for row in Seat.objects.filter(code__icontains=self.q)
+            for row in Seat.objects.filter(existing_on(on), code__icontains=self.q)
             .values("floor", "floor__building__code", "floor__level")
             .annotate(n=Count("id"))
             .order_by("floor__building__code", "floor__level")[:SEARCH_LIMIT]
@@ -445,7 +472,8 @@ class BuildingStackView(StaffRequiredMixin, DayMixin, TemplateView):
             building=building,
             levels=[
                 {"stack": s, "blocks": [(f, name, n, colours[f], stack_label(name, n, widest)) for f, name, n in s.firms],
-                 "free_label": stack_label("", s.occupancy.free, widest),
+                 "free_label": stack_label("", s.occupancy.open, widest),
+                 "booked_label": stack_label("", s.occupancy.booked, widest),
                  "oos_label": stack_label("", s.occupancy.out_of_service, widest)}
                 for s in stack
             ],
@@ -480,9 +508,12 @@ class ZoneDView(StaffRequiredMixin, DayMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        # The reservations made by the day, each read as it stood that day (a later cancellation still active).
         every = list(
-            CapacityReservation.objects.select_related("firm", "lease")
-            .only("phase_id", "status", "seats", "wanted_from", "note", "firm__short_name", "lease__number")
+            CapacityReservation.objects.filter(reserved_on__lte=context["on"])
+            .select_related("firm", "lease")
+            .only("phase_id", "status", "seats", "wanted_from", "note", "reserved_on", "closed_on", "firm__short_name",
+                  "lease__number")
             .order_by("phase", "status", "-seats")
         )
         reservations = defaultdict(list)
@@ -517,6 +548,7 @@ def reservation_rows_html(reservations, day: datetime.date) -> str:
     parts = []
     for r in reservations:
         note = f'<br><small class="pl-muted">{escape(r.note)}</small>' if r.note else ""
+        status = ReservationStatus.ACTIVE if r.stands_on(day) else r.status
         lease = f"<br><small>{escape(r.lease.number)}</small>" if r.lease_id else ""
         wanted = r.wanted_from.isoformat() if r.wanted_from else "—"
         actions = ""
@@ -528,8 +560,8 @@ def reservation_rows_html(reservations, day: datetime.date) -> str:
                 "</div></details>"
             )
         parts.append(
-            f'<tr class="pl-res-{escape(r.status)}"><td>{escape(r.firm.short_name)}{note}</td>'
-            f'<td class="num">{int(r.seats):,}</td><td>{wanted}</td><td>{statuses.get(r.status, escape(r.status))}{lease}</td>'
+            f'<tr class="pl-res-{escape(status)}"><td>{escape(r.firm.short_name)}{note}</td>'
+            f'<td class="num">{int(r.seats):,}</td><td>{wanted}</td><td>{statuses.get(status, escape(status))}{lease}</td>'
             f"<td>{actions}</td></tr>"
         )
     return mark_safe("".join(parts))

@@ -3,7 +3,8 @@
 Counted figures (seats, leased today, reserved) are annotations: each changelist runs a
 fixed number of queries whatever the number of rows.
 """
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +17,7 @@ from parkops.leases.choices import ReservationStatus
 from parkops.leases.models import CapacityReservation, LeaseSeat
 
 from .choices import SeatCondition
-from .models import Building, Floor, Phase, Seat, Zone
+from .models import Building, Floor, Phase, Seat, SeatOutage, Zone, existing_on, out_of_service_on
 from .resources import SeatResource
 
 
@@ -131,8 +132,8 @@ class FloorAdmin(ParkExportMixin, SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
-            n_seats=count_of(Seat.objects.all(), "floor"),
-            n_oos=count_of(Seat.objects.filter(condition=SeatCondition.OUT_OF_SERVICE), "floor"),
+            n_seats=count_of(Seat.objects.existing_on(timezone.localdate()), "floor"),
+            n_oos=count_of(Seat.objects.existing_on(timezone.localdate()).filter(out_of_service_on(timezone.localdate())), "floor"),
             n_leased=_leased_today("seat__floor"),
         )
 
@@ -157,13 +158,70 @@ class FloorAdmin(ParkExportMixin, SimpleHistoryAdmin):
         return getattr(obj, "n_oos", None)
 
 
+class ConditionTodayFilter(admin.SimpleListFilter):
+    """Filter seats by their physical condition today (derived from the dated outages)."""
+
+    title = _("今日物理状态")
+    parameter_name = "condition"
+
+    def lookups(self, request, model_admin):
+        return SeatCondition.choices
+
+    def queryset(self, request, queryset):
+        if self.value() == SeatCondition.OUT_OF_SERVICE:
+            return queryset.filter(oos_today=True)
+        if self.value() == SeatCondition.IN_SERVICE:
+            return queryset.filter(oos_today=False)
+        return queryset
+
+
+class SeatOutageInline(admin.TabularInline):
+    """A seat's dated out-of-service periods, read only: they change through the services (admin actions)."""
+
+    model = SeatOutage
+    fields = ("start", "end", "reason")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SeatOutage)
+class SeatOutageAdmin(ParkExportMixin, ServiceWriteAdmin, SimpleHistoryAdmin):
+    """Seats' dated out-of-service periods. Adding one marks its seat out of service from its start through the
+    service (refused while the seat is held then or later); existing rows are read only: end them with the seat
+    list's 标记所选席位为可用 or the planner's 恢复启用."""
+
+    list_display = ("seat", "start", "end", "reason")
+    list_filter = ("seat__floor__building__zone",)
+    search_fields = ("seat__code", "reason")
+    list_select_related = ("seat",)
+    autocomplete_fields = ("seat",)
+    fields = ("seat", "start", "reason")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        services.seats_set_condition(
+            seats=[obj.seat], condition=SeatCondition.OUT_OF_SERVICE, on=obj.start, note=obj.reason, by=request.user
+        )
+        obj.pk = SeatOutage.objects.on(obj.start).filter(seat=obj.seat).values_list("pk", flat=True).first()
+
+
 @admin.register(Seat)
 class SeatAdmin(ParkImportExportMixin, ServiceWriteAdmin, SimpleHistoryAdmin):
     """Seats: who holds each today, import/export by floor code, condition changed through the services."""
 
     resource_classes = [SeatResource]
-    list_display = ("code", "floor", "kind", "condition", "has_desk", "has_computer", "holder_today")
-    list_filter = ("condition", "kind", "floor__building__zone", "has_computer")
+    inlines = [SeatOutageInline]
+    list_display = ("code", "floor", "kind", "condition_today", "available_from", "retired_on", "has_desk", "has_computer", "holder_today")
+    list_filter = (ConditionTodayFilter, "kind", "floor__building__zone", "has_computer")
     search_fields = ("code", "floor__building__code", "note")
     ordering = ("code",)
     list_select_related = ("floor__building",)
@@ -177,7 +235,14 @@ class SeatAdmin(ParkImportExportMixin, ServiceWriteAdmin, SimpleHistoryAdmin):
         return super().get_queryset(request).annotate(
             holder=Subquery(today.values("lease__firm__short_name")[:1]),
             holder_lease=Subquery(today.values("lease__number")[:1]),
+            oos_today=out_of_service_on(timezone.localdate()),
         )
+
+    @admin.display(description=_("今日物理状态"), ordering="oos_today")
+    def condition_today(self, obj):
+        if not obj.exists_on(timezone.localdate()):
+            return _("未启用或已撤除")
+        return SeatCondition.OUT_OF_SERVICE.label if getattr(obj, "oos_today", False) else SeatCondition.IN_SERVICE.label
 
     @admin.display(description=_("今日使用企业"), ordering="holder")
     def holder_today(self, obj):
@@ -185,17 +250,25 @@ class SeatAdmin(ParkImportExportMixin, ServiceWriteAdmin, SimpleHistoryAdmin):
         return f"{holder}（{obj.holder_lease}）" if holder else "—"
 
     def save_model(self, request, obj, form, change):
-        # The physical condition is allocation-relevant: it changes through the service, with history.
-        condition = obj.condition
-        if change and "condition" in form.changed_data:
-            obj.condition = form.initial.get("condition", obj.condition)
-        super().save_model(request, obj, form, change)
-        if obj.condition != condition:
-            services.seats_set_condition(seats=[obj], condition=condition, by=request.user)
-            obj.condition = condition
+        # When a seat exists is allocation-relevant: a change that would strand a holding is refused by the service.
+        dates = {"available_from": obj.available_from, "retired_on": obj.retired_on}
+        if change and {"available_from", "retired_on"} & set(form.changed_data):
+            obj.available_from = form.initial.get("available_from", obj.available_from)
+            obj.retired_on = form.initial.get("retired_on", obj.retired_on)
+            super().save_model(request, obj, form, change)
+            services.seat_set_existence(seat=obj, by=request.user, **dates)
+            obj.available_from, obj.retired_on = dates["available_from"], dates["retired_on"]
+        else:
+            super().save_model(request, obj, form, change)
 
     def _set_condition(self, request, queryset, condition):
-        n = services.seats_set_condition(seats=list(queryset), condition=condition, by=request.user)
+        # The physical condition is allocation-relevant: it changes from today through the service, with history.
+        try:
+            n = services.seats_set_condition(seats=list(queryset), condition=condition, on=timezone.localdate(), by=request.user)
+        except ValidationError as exc:
+            for message in exc.messages:
+                self.message_user(request, message, level=messages.ERROR)
+            return
         self.message_user(request, _("已更新 %(n)d 个席位的状态。") % {"n": n})
 
     @admin.action(description=_("标记所选席位为停用"), permissions=["change"])

@@ -32,7 +32,7 @@ class SeatFilterSet(django_filters.FilterSet):
         field_name="floor", queryset=Floor.objects.select_related("building"), label=_("楼层")
     )
     kind = django_filters.ChoiceFilter(choices=SeatKind.choices, label=_("类型"))
-    condition = django_filters.ChoiceFilter(choices=SeatCondition.choices, label=_("物理状态"))
+    condition = django_filters.ChoiceFilter(choices=SeatCondition.choices, method="filter_condition", label=_("今日物理状态"))
     state = django_filters.ChoiceFilter(choices=SeatState.CHOICES, method="filter_state", label=_("今日状态"))
     firm = django_filters.ModelChoiceFilter(queryset=Firm.objects.all(), method="filter_firm", label=_("使用企业"))
     business_line = django_filters.ModelChoiceFilter(
@@ -49,13 +49,17 @@ class SeatFilterSet(django_filters.FilterSet):
     def _held_today(self):
         return LeaseSeat.objects.on(timezone.localdate())
 
+    def filter_condition(self, queryset, name, value):
+        # `oos` is today's condition, annotated by seats_with_holder from the dated outages.
+        return queryset.filter(oos=value == SeatCondition.OUT_OF_SERVICE)
+
     def filter_state(self, queryset, name, value):
         held = Q(pk__in=self._held_today().values("seat"))
         if value == SeatState.LEASED:
             return queryset.filter(held)
         if value == SeatState.FREE:
-            return queryset.filter(~held, condition=SeatCondition.IN_SERVICE)
-        return queryset.filter(~held, condition=SeatCondition.OUT_OF_SERVICE)
+            return queryset.filter(~held, oos=False)
+        return queryset.filter(~held, oos=True)
 
     def filter_firm(self, queryset, name, value):
         return queryset.filter(pk__in=self._held_today().filter(lease__firm=value).values("seat"))

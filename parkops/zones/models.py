@@ -3,16 +3,19 @@
 Whether a seat is free or leased is never stored here: it is derived from
 LeaseSeat rows for a given date (parkops.leases.selectors).
 """
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from parkops.core.access import is_park_staff, user_firm
 from parkops.core.models import TimeStampedModel
 
-from .choices import FunctionalArea, PhaseStatus, SeatCondition, SeatKind, ZoneStatus
+from .choices import FunctionalArea, PhaseStatus, SeatKind, ZoneStatus
 
 
 class Zone(TimeStampedModel):
@@ -145,9 +148,31 @@ class SeatQuerySet(models.QuerySet):
             return self.none()
         return self.filter(lease_seats__lease__firm=firm).distinct()
 
+    def existing_on(self, day: datetime.date):
+        """Return the seats that exist on a day: laid out by then and not retired yet."""
+        return self.filter(existing_on(day))
+
+
+def existing_on(day: datetime.date, prefix: str = "") -> Q:
+    """Return the Q of seats (under `prefix`, e.g. "seats__") that exist on a day: [available_from, retired_on)."""
+    return Q(**{f"{prefix}available_from__lte": day}) & (
+        Q(**{f"{prefix}retired_on__isnull": True}) | Q(**{f"{prefix}retired_on__gt": day})
+    )
+
+
+def existing_over(start: datetime.date, end: datetime.date, prefix: str = "") -> Q:
+    """Return the Q of seats that exist on every day of [start, end)."""
+    return Q(**{f"{prefix}available_from__lte": start}) & (
+        Q(**{f"{prefix}retired_on__isnull": True}) | Q(**{f"{prefix}retired_on__gte": end})
+    )
+
 
 class Seat(TimeStampedModel):
-    """One seat on a floor's grid, with its equipment (拎包入驻: desk and computer provided) and physical condition."""
+    """One seat on a floor's grid, with its equipment (拎包入驻: desk and computer provided).
+
+    A seat exists over [available_from, retired_on); its physical condition on a day is derived from its
+    dated SeatOutage rows (out of service on a day when an outage is in force that day).
+    """
 
     floor = models.ForeignKey(Floor, verbose_name=_("楼层"), on_delete=models.PROTECT, related_name="seats")
     code = models.CharField(_("席位编号"), max_length=32, unique=True, help_text=_("园区内唯一，例如 C-1-3F-0123"))
@@ -156,8 +181,11 @@ class Seat(TimeStampedModel):
     kind = models.CharField(_("类型"), max_length=24, choices=SeatKind.choices, default=SeatKind.WORKSTATION)
     has_desk = models.BooleanField(_("配桌椅"), default=True)
     has_computer = models.BooleanField(_("配电脑"), default=True)
-    condition = models.CharField(
-        _("物理状态"), max_length=16, choices=SeatCondition.choices, default=SeatCondition.IN_SERVICE
+    available_from = models.DateField(
+        _("启用日期"), default=timezone.localdate, help_text=_("席位从这一天起存在（楼层交付或席位布置之日）。")
+    )
+    retired_on = models.DateField(
+        _("撤除日期"), null=True, blank=True, help_text=_("席位从这一天起不再存在、不再统计；留空表示仍在使用。")
     )
     note = models.CharField(_("备注"), max_length=200, blank=True)
     history = HistoricalRecords()
@@ -170,16 +198,23 @@ class Seat(TimeStampedModel):
         verbose_name_plural = _("席位")
         constraints = [
             models.UniqueConstraint(fields=["floor", "row", "col"], name="seat_unique_grid_position"),
+            models.CheckConstraint(
+                condition=Q(retired_on__isnull=True) | Q(retired_on__gt=F("available_from")), name="seat_retired_after_available"
+            ),
         ]
 
     def __str__(self):
         return self.code
 
-    @property
-    def in_service(self) -> bool:
-        return self.condition == SeatCondition.IN_SERVICE
+    def exists_on(self, day: datetime.date) -> bool:
+        return self.available_from <= day and (self.retired_on is None or self.retired_on > day)
 
     def clean(self):
+        if self.retired_on and self.available_from and self.retired_on <= self.available_from:
+            raise ValidationError(
+                {"retired_on": _("席位 %(code)s 的撤除日期 %(retired)s 必须晚于启用日期 %(from)s。")
+                 % {"code": self.code, "retired": self.retired_on, "from": self.available_from}}
+            )
         if self.floor_id and (self.row >= self.floor.grid_rows or self.col >= self.floor.grid_cols):
             raise ValidationError(
                 {
@@ -197,3 +232,50 @@ class Seat(TimeStampedModel):
                 }
             )
 
+
+
+class SeatOutageQuerySet(models.QuerySet):
+    def on(self, day: datetime.date):
+        """Return the outages in force on a day."""
+        return self.filter(in_force_on(day))
+
+    def overlapping(self, start: datetime.date, end: datetime.date):
+        """Return the outages whose [start, end) meets [start, end)."""
+        return self.filter(Q(end__isnull=True) | Q(end__gt=start), start__lt=end)
+
+
+def in_force_on(day: datetime.date, prefix: str = "") -> Q:
+    """Return the Q of outages (under `prefix`, e.g. "outages__") in force on a day."""
+    return Q(**{f"{prefix}start__lte": day}) & (Q(**{f"{prefix}end__isnull": True}) | Q(**{f"{prefix}end__gt": day}))
+
+
+def out_of_service_on(day: datetime.date, seat_ref: str = "pk") -> models.Exists:
+    """Return an expression that is true for a seat (OuterRef(seat_ref)) out of service on a day."""
+    return models.Exists(SeatOutage.objects.on(day).filter(seat=models.OuterRef(seat_ref)))
+
+
+class SeatOutage(TimeStampedModel):
+    """A seat out of service over the half-open range [start, end); an open end means until further notice.
+
+    Rows change only through parkops.leases.services.seats_set_condition, with history and the acting user.
+    """
+
+    seat = models.ForeignKey(Seat, verbose_name=_("席位"), on_delete=models.CASCADE, related_name="outages")
+    start = models.DateField(_("停用开始日期"))
+    end = models.DateField(_("恢复启用日期"), null=True, blank=True, help_text=_("从这一天起恢复启用；留空表示仍停用。"))
+    reason = models.CharField(_("停用原因"), max_length=200, blank=True)
+    history = HistoricalRecords(excluded_fields=["modified"])
+
+    objects = SeatOutageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["seat", "-start"]
+        verbose_name = _("席位停用")
+        verbose_name_plural = _("席位停用")
+        constraints = [
+            models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gt=F("start")), name="seatoutage_end_after_start"),
+        ]
+        indexes = [models.Index(fields=["seat", "start"], name="seatoutage_seat_start_idx")]
+
+    def __str__(self):
+        return f"{self.seat_id and self.seat.code} [{self.start}, {self.end or '…'})"

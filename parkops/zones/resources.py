@@ -1,12 +1,13 @@
 """Import and export of seats (django-import-export), with the floor given by its park code, e.g. C-1-3F."""
 import re
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import fields, widgets
 
 from parkops.core.adminkit import ChoiceWidget, ParkBooleanWidget, SafeResource
 
-from .choices import SeatCondition, SeatKind
+from .choices import SeatKind
 from .models import Floor, Seat
 
 FLOOR_CODE = re.compile(r"^(?P<building>.+)-(?P<level>-?\d+)F$")
@@ -43,17 +44,26 @@ class SeatResource(SafeResource):
 
     floor = fields.Field(attribute="floor", column_name="floor", widget=FloorCodeWidget())
     kind = fields.Field(attribute="kind", column_name="kind", widget=ChoiceWidget(SeatKind))
-    condition = fields.Field(attribute="condition", column_name="condition", widget=ChoiceWidget(SeatCondition))
+    available_from = fields.Field(
+        attribute="available_from", column_name="available_from", widget=widgets.DateWidget("%Y-%m-%d")
+    )
+    retired_on = fields.Field(attribute="retired_on", column_name="retired_on", widget=widgets.DateWidget("%Y-%m-%d"))
     has_desk = fields.Field(attribute="has_desk", column_name="has_desk", widget=ParkBooleanWidget())
     has_computer = fields.Field(attribute="has_computer", column_name="has_computer", widget=ParkBooleanWidget())
 
     class Meta:
         model = Seat
         import_id_fields = ["code"]
-        fields = ["code", "floor", "row", "col", "kind", "has_desk", "has_computer", "condition", "note"]
+        # A seat's condition is dated (SeatOutage rows, changed through the services), not a column to import.
+        fields = ["code", "floor", "row", "col", "kind", "has_desk", "has_computer", "available_from", "retired_on", "note"]
         export_order = fields
         skip_unchanged = True
         report_skipped = True
+
+    def before_save_instance(self, instance, row, **kwargs):
+        # A new seat without a date exists from the day it is imported (not from some earlier day it never existed).
+        if instance.available_from is None:
+            instance.available_from = timezone.localdate()
 
     def get_queryset(self):
         return Seat.objects.select_related("floor__building").order_by("code")

@@ -15,7 +15,7 @@ class SeatTable(tables.Table):
     building = tables.Column(accessor="floor__building__code", verbose_name=_("楼栋"))
     floor = tables.Column(accessor="floor__level", verbose_name=_("楼层"), attrs=NUM)
     kind = tables.Column(verbose_name=_("类型"))
-    condition = tables.Column(verbose_name=_("物理状态"))
+    condition = tables.Column(accessor="condition_on", verbose_name=_("今日物理状态"), order_by=("oos",))
     holder = tables.Column(accessor="holder_firm", verbose_name=_("今日使用企业"), default="")
     lease = tables.Column(accessor="holder_lease", verbose_name=_("租约"), default="")
     held_until = tables.DateColumn(accessor="holder_end", verbose_name=_("占用至（不含）"), default="")

@@ -54,7 +54,9 @@
   function describe(el) {
     var state = el.dataset.state, lease = leases[el.dataset.l];
     var lines = [el.dataset.seatCode + " · " + (text[state] || state)];
+    if (el.classList.contains("pf")) lines.push(text.period_free);
     if (lease) {
+      if (state === "booked") lines.push(text.booked_from + "：" + lease[2]);
       lines.push(text.firm + "：" + lease[0]);
       lines.push(text.lease + "：" + lease[1]);
     }
@@ -193,6 +195,33 @@
     form.querySelectorAll("fieldset[data-for]").forEach(function (fs) {
       fs.hidden = fs.dataset.for.split(" ").indexOf(action) < 0;
     });
+    form.querySelectorAll("[data-for-action]").forEach(function (el) { el.hidden = el.dataset.forAction !== action; });
+    showPeriod();
+  }
+
+  // --- the period [start, end): highlight the seats free on every day of it, before allocating ------
+  var period = { key: "", codes: null };
+  function paintPeriod() {
+    var g = grid(), note = document.getElementById("pl-period");
+    var on = period.codes !== null && ((form.querySelector("input[name=action]:checked") || {}).value || "allocate") === "allocate";
+    g.classList.toggle("pl-period", on);
+    seatList().forEach(function (el) { el.classList.toggle("pf", on && period.codes.has(el.dataset.seatCode)); });
+    if (note) note.textContent = on ? text.period_free + "：" + period.codes.size : "";
+  }
+  function showPeriod() {
+    var start = form.elements.start.value, end = form.elements.end.value;
+    if (!start || !end || start >= end) { period = { key: "", codes: null }; paintPeriod(); return; }
+    var key = start + "/" + end;
+    if (key === period.key) { paintPeriod(); return; }
+    period.key = key;
+    fetch(form.dataset.freeUrl + "?start=" + encodeURIComponent(start) + "&end=" + encodeURIComponent(end), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (period.key !== key) return;
+        period.codes = data ? new Set(data.codes) : null;
+        paintPeriod();
+      })
+      .catch(function () { period.codes = null; paintPeriod(); });
   }
   // The firm picker (firmpicker.js) set the firm's id: load that firm's open leases into the lease select.
   function firmPicked(id) {
@@ -215,7 +244,7 @@
     var option = form.elements.lease.selectedOptions[0];
     var existing = option && option.value;
     form.querySelector("[data-new-lease]").hidden = !!existing;
-    if (existing) { form.elements.start.value = option.dataset.start; form.elements.end.value = option.dataset.end; }
+    if (existing) { form.elements.start.value = option.dataset.start; form.elements.end.value = option.dataset.end; showPeriod(); }
   }
 
   // --- wiring ------------------------------------------------------------------------------------
@@ -254,6 +283,7 @@
     if (e.target.name === "action") showFieldsets();
     if (e.target.name === "lease") leaseChosen();
     if (e.target.name === "reservation") reservationChosen();
+    if (e.target.name === "start" || e.target.name === "end") showPeriod();
   });
   form.addEventListener("firm-picked", function (e) { firmPicked(e.detail.id); });
   form.addEventListener("firm-cleared", firmCleared);
@@ -262,7 +292,7 @@
     if (e.detail.xhr.status === 422) { e.detail.shouldSwap = true; e.detail.isError = false; }
   });
   document.body.addEventListener("htmx:afterSwap", function (e) {
-    if (e.detail.target && e.detail.target.id === "floor-live") init();
+    if (e.detail.target && e.detail.target.id === "floor-live") { init(); period.key = ""; showPeriod(); }
     if (e.detail.target && e.detail.target.id === "pl-lease") leaseChosen();
   });
   showFieldsets();

@@ -9,6 +9,8 @@ from parkops.leases import services
 from parkops.leases.choices import ReservationStatus, SeatRequestStatus
 from parkops.leases.models import CapacityReservation, LeaseSeat, SeatRequest
 from parkops.zones.choices import SeatCondition
+from parkops.zones.models import SeatOutage
+from tests.factories import make_lease
 from tests import factories
 
 REQUESTS = reverse("admin:leases_seatrequest_changelist")
@@ -73,7 +75,7 @@ def _phase_post(phase, rows):
 
 def test_reservations_in_phase_respect_capacity(admin_client, bureau_admin, firm, other_firm):
     phase = factories.PhaseFactory(planned_capacity=100)
-    services.reservation_create(firm=other_firm, phase=phase, seats=60)
+    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=other_firm, phase=phase, seats=60)
     url = reverse("admin:zones_phase_change", args=[phase.pk])
 
     too_many = admin_client.post(url, _phase_post(phase, [(firm, 50)]))
@@ -88,7 +90,7 @@ def test_reservations_in_phase_respect_capacity(admin_client, bureau_admin, firm
 
 
 def test_cancel_reservation_action(admin_client, firm):
-    reservation = services.reservation_create(firm=firm, phase=factories.PhaseFactory(), seats=5)
+    reservation = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=factories.PhaseFactory(), seats=5)
     url = reverse("admin:leases_capacityreservation_changelist")
     _action(admin_client, url, "cancel_reservations", [reservation])
     reservation.refresh_from_db()
@@ -120,9 +122,38 @@ def test_seat_condition_changes_through_the_service(admin_client, floor):
     seat = floor.seats.first()
     url = reverse("admin:zones_seat_changelist")
     _action(admin_client, url, "mark_out_of_service", [seat])
+    outage = SeatOutage.objects.get(seat=seat)
+    assert (outage.start, outage.end) == (timezone.localdate(), None)
+    record = outage.history.first()
+    assert record.history_change_reason == SeatCondition.OUT_OF_SERVICE and record.history_user is not None
+    _action(admin_client, url, "mark_in_service", [seat])
+    assert not SeatOutage.objects.on(timezone.localdate()).exists()
+
+
+def test_marking_a_held_seat_out_of_service_in_admin_is_refused(admin_client, floor, firm):
+    seat = floor.seats.first()
+    lease = make_lease(firm, seats=[seat], start=timezone.localdate(), end=timezone.localdate() + datetime.timedelta(days=30))
+    response = admin_client.post(
+        reverse("admin:zones_seat_changelist"), {"action": "mark_out_of_service", "_selected_action": [seat.pk]}, follow=True
+    )
+    assert lease.number in response.content.decode()
+    assert not SeatOutage.objects.exists()
+
+
+def test_moving_a_seats_existence_past_a_holding_is_refused(admin_client, floor, firm):
+    seat = floor.seats.first()
+    make_lease(firm, seats=[seat], start=datetime.date(2026, 1, 1), end=datetime.date(2027, 1, 1))
+    url = reverse("admin:zones_seat_change", args=[seat.pk])
+    data = {"floor": floor.pk, "code": seat.code, "row": seat.row, "col": seat.col, "kind": seat.kind,
+            "has_desk": "on", "has_computer": "on", "available_from": "2026-06-01", "retired_on": "", "note": "",
+            "outages-TOTAL_FORMS": "0", "outages-INITIAL_FORMS": "0", "outages-MIN_NUM_FORMS": "0", "outages-MAX_NUM_FORMS": "1000"}
+    response = admin_client.post(url, data)
+    assert response.status_code == 200 and "不在新的存在期内" in response.content.decode()
     seat.refresh_from_db()
-    assert seat.condition == SeatCondition.OUT_OF_SERVICE
-    assert seat.history.first().history_change_reason == SeatCondition.OUT_OF_SERVICE
+    assert seat.available_from == datetime.date(2020, 1, 1)
+    assert admin_client.post(url, dict(data, available_from="2025-06-01")).status_code == 302
+    seat.refresh_from_db()
+    assert seat.available_from == datetime.date(2025, 6, 1)
 
 
 def test_saving_a_request_page_changes_nothing(admin_client, open_request):

@@ -15,7 +15,7 @@ def test_index_in_park_order_with_chinese_header(admin_client):
     labels = [app["app_label"] for app in response.context["app_list"]]
     assert labels[:3] == ["zones", "firms", "leases"]
     zones = response.context["app_list"][0]["models"]
-    assert [m["object_name"] for m in zones] == ["Zone", "Phase", "Building", "Floor", "Seat"]
+    assert [m["object_name"] for m in zones] == ["Zone", "Phase", "Building", "Floor", "Seat", "SeatOutage"]
 
 
 def test_tenant_is_refused_at_admin(client, firm):

@@ -34,7 +34,7 @@ def build_park():
     other = factories.make_lease(majorel, seats=seats[12:20], by=staff)
     services.lease_terminate(lease=other, on=datetime.date(2026, 9, 1), reason="迁出", by=staff)
     phase = factories.PhaseFactory(number=1)
-    services.reservation_create(firm=majorel, phase=phase, seats=200, by=staff)
+    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=majorel, phase=phase, seats=200, by=staff)
     services.seat_request_create(firm=pingan, seats=5, wanted_from=datetime.date.today() + datetime.timedelta(days=30), reason="扩编", by=staff)
     services.headcount_report_submit(firm=pingan, month=datetime.date(2026, 2, 1), headcount=480)
 

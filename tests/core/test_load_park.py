@@ -164,7 +164,9 @@ def test_no_seat_is_held_twice_on_any_day(park, db):
         spans.sort()
         for (_, end), (start, _) in zip(spans, spans[1:]):
             assert end <= start, seat_id
-    assert not LeaseSeat.objects.filter(seat__condition=SeatCondition.OUT_OF_SERVICE).exists()
+    assert not LeaseSeat.objects.filter(seat__outages__isnull=False).exists()
+    # Every holding lies inside its seat's existence range.
+    assert not LeaseSeat.objects.filter(start__lt=F("seat__available_from")).exists()
 
 
 def test_leased_share_of_operating_zones_today_is_75_to_90_percent(park, db, today):

@@ -23,7 +23,7 @@ def req(firm, floor):
 def test_allocate_picks_free_in_service_seats_in_grid_order(req, floor, other_firm, staff):
     seats = list(Seat.objects.filter(floor=floor).order_by("row", "col"))
     factories.make_lease(other_firm, seats=seats[:2], start=TODAY(), end=TODAY() + datetime.timedelta(days=30))
-    services.seats_set_condition(seats=[seats[2]], condition=SeatCondition.OUT_OF_SERVICE)
+    services.seats_set_condition(seats=[seats[2]], condition=SeatCondition.OUT_OF_SERVICE, on=datetime.date(2020, 1, 1), by=None)
     done = services.seat_request_allocate(request=req, seats=3, start=TODAY(), end=TODAY() + datetime.timedelta(days=90),
                                           floor=floor, by=staff)
     assert done.status == SeatRequestStatus.APPROVED

@@ -1,4 +1,5 @@
 """parkops.leases.services: the only way allocation changes."""
+import datetime
 import datetime as dt
 
 import pytest
@@ -76,7 +77,7 @@ def test_allocation_outside_the_lease_period_is_refused(floor, firm):
 
 def test_out_of_service_seats_cannot_be_allocated(floor, firm):
     broken = seats(floor, 2)
-    assert services.seats_set_condition(seats=broken, condition=SeatCondition.OUT_OF_SERVICE) == 2
+    assert services.seats_set_condition(seats=broken, condition=SeatCondition.OUT_OF_SERVICE, on=datetime.date(2020, 1, 1), by=None) == 2
     with pytest.raises(ValidationError, match="C-1-3F-0001"):
         make_lease(firm, seats=broken)
     assert not Lease.objects.exists()  # lease_create with seats is all or nothing
@@ -141,22 +142,22 @@ def test_lease_for_an_exited_firm_is_refused():
 
 def test_reservations_may_not_pass_the_phase_capacity(firm, other_firm):
     phase = PhaseFactory(number=1, planned_capacity=1000)
-    first = services.reservation_create(firm=firm, phase=phase, seats=700)
+    first = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=700)
     with pytest.raises(ValidationError) as err:
-        services.reservation_create(firm=other_firm, phase=phase, seats=301)
+        services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=other_firm, phase=phase, seats=301)
     assert "1000" in str(err.value) and "700" in str(err.value) and "超出 1" in str(err.value)
-    services.reservation_create(firm=other_firm, phase=phase, seats=300)
+    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=other_firm, phase=phase, seats=300)
     with pytest.raises(ValidationError):
         services.reservation_change(reservation=first, seats=701)
     services.reservation_cancel(reservation=first)
     first.refresh_from_db()
     assert first.status == ReservationStatus.CANCELLED
-    services.reservation_create(firm=firm, phase=phase, seats=700)
+    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=700)
 
 
 def test_reservation_convert_leases_seats_in_the_phase(firm):
     phase = PhaseFactory(number=1, planned_capacity=1000)
-    reservation = services.reservation_create(firm=firm, phase=phase, seats=30)
+    reservation = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=30)
     from tests.factories import BuildingFactory, make_floor
 
     d_floor = make_floor(20, building=BuildingFactory(zone=phase.zone, phase=phase, code="D-7"), level=6)

@@ -336,3 +336,34 @@ def test_no_page_logs_a_console_error_and_the_favicon_is_served(real_park_page, 
     favicon = page.request.get(real_park.url + "/favicon.ico")
     assert favicon.ok and "svg" in favicon.headers["content-type"]
     assert page.console_errors == [] and failed == []
+
+
+def test_period_highlight_and_booked_seat_tooltip(browser_page, live_server):
+    """Issue 12 item 3: staff type a period and see the seats free for all of it before allocating; a seat held
+    from a later day is drawn booked, with its firm and start in the tooltip."""
+    page = browser_page
+    factories.staff_user("staff")
+    zone = factories.ZoneFactory(code="C", name="C区")
+    floor = factories.make_floor(20, building=factories.BuildingFactory(zone=zone, code="C-1"), level=3, cols=10)
+    firm = factories.FirmFactory(name="平安金服（测试）有限公司", short_name="平安金服")
+    today = timezone.localdate()
+    later = today + datetime.timedelta(days=20)
+    seats = list(floor.seats.order_by("code"))
+    factories.make_lease(firm, seats=seats[:2], start=later, end=later + datetime.timedelta(days=90))
+
+    browser_login(page, live_server, "staff")
+    page.goto(f"{live_server.url}{reverse('planner:floor', args=[floor.pk])}?on={today.isoformat()}")
+    assert _seat(page, "C-1-3F-0001").get_attribute("data-state") == "booked"
+    _seat(page, "C-1-3F-0001").hover()
+    tip = page.text_content("#pl-tip")
+    assert "平安金服" in tip and later.isoformat() in tip
+    page.fill("#id_start", today.isoformat())
+    page.fill("#id_end", (today + datetime.timedelta(days=60)).isoformat())
+    page.locator("#id_end").dispatch_event("change")
+    page.wait_for_function("document.querySelectorAll('#pl-grid i.pf').length === 18")
+    assert "pf" not in (_seat(page, "C-1-3F-0001").get_attribute("class") or "")
+    assert "18" in page.text_content("#pl-period")
+    # A period that ends before the booking starts: every seat is free for all of it.
+    page.fill("#id_end", later.isoformat())
+    page.locator("#id_end").dispatch_event("change")
+    page.wait_for_function("document.querySelectorAll('#pl-grid i.pf').length === 20")

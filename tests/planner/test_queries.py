@@ -34,7 +34,7 @@ def leased_floor(n_seats, firms, *, code):
     block = (3 * n_seats // 4) // len(firms)
     for i, firm in enumerate(firms):
         factories.make_lease(firm, seats=seats[i * block:(i + 1) * block], start=JAN1, end=NEXT_JAN1)
-    services.seats_set_condition(seats=seats[-3:], condition="out_of_service")
+    services.seats_set_condition(seats=seats[-3:], condition="out_of_service", on=datetime.date(2020, 1, 1), by=None)
     return floor
 
 
@@ -57,7 +57,7 @@ def test_floor_action_queries_do_not_grow_with_the_selection(staff_client, firms
     small, large = leased_floor(50, firms[:1], code="S-1"), leased_floor(600, firms[:1], code="L-1")
 
     def allocate(floor, n):
-        picked = list(Seat.objects.filter(floor=floor, lease_seats__isnull=True, condition="in_service").order_by("code")[:n])
+        picked = list(Seat.objects.filter(floor=floor, lease_seats__isnull=True, outages__isnull=True).order_by("code")[:n])
         data = {"action": "allocate", "seats": ",".join(s.code for s in picked), "firm": firms[1].pk,
                 "start": "2026-03-01", "end": "2027-03-01", "on": "2026-06-01"}
         return count_queries(staff_client, reverse("planner:floor_action", args=[floor.pk]), data, "post", HTTP_HX_REQUEST="true")
@@ -81,7 +81,7 @@ def big_park(tag, n_floors, seats_per_floor, firms, phases):
     for n in phases:
         phase = factories.PhaseFactory(zone=zone_d, number=n, planned_capacity=35000)
         for firm in firms[: n * 3]:
-            services.reservation_create(firm=firm, phase=phase, seats=1000)
+            services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=1000)
 
 
 PAGES = ["overview", "zone_d", "search", "building_stack"]
@@ -129,8 +129,8 @@ def test_seat_history_queries_do_not_grow_with_history(staff_client, firms):
     for year in range(2027, 2037):
         lease = factories.make_lease(firms[year % 6], seats=[seat], start=datetime.date(year, 1, 1), end=datetime.date(year + 1, 1, 1))
         services.seats_release(lease=lease, seats=[seat], on=datetime.date(year, 6, 1))
-        services.seats_set_condition(seats=[seat], condition="out_of_service")
-        services.seats_set_condition(seats=[seat], condition="in_service")
+        services.seats_set_condition(seats=[seat], condition="out_of_service", on=datetime.date(year, 7, 1), by=None)
+        services.seats_set_condition(seats=[seat], condition="in_service", on=datetime.date(year, 8, 1), by=None)
     many, response = count_queries(staff_client, url)
     assert len(response.context["holders"].data) == 11
     assert few == many <= 8
@@ -144,7 +144,7 @@ def zone_d_phase(n_floors, firms, *, number):
     for level in range(1, n_floors + 1):
         factories.make_floor(20, building=building, level=level, cols=10)
     for firm in firms[:3]:
-        services.reservation_create(firm=firm, phase=phase, seats=100)
+        services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=100)
     return phase, building
 
 
@@ -172,3 +172,48 @@ def test_building_stack_of_a_phase_building_loads_the_phase_zone_up_front(staff_
     n_large, r_large = count_queries(staff_client, reverse("planner:building_stack", args=[large.pk]), ON)
     assert "D区2期" in r_large.content.decode() or "D2" in r_large.content.decode()
     assert n_small == n_large <= 9
+
+
+def zone_d_floor_with_reservations(n_seats, n_reservations, firms, *, number):
+    """A zone-D phase floor of n seats: a quarter leased now, a quarter booked from a later day, a few out of
+    service, and n_reservations reservations (some cancelled), as the as-of screens read them."""
+    zone = factories.ZoneFactory(code="D")
+    phase = factories.PhaseFactory(zone=zone, number=number, planned_capacity=35000)
+    building = factories.BuildingFactory(zone=zone, phase=phase, code=f"DQ-{number}")
+    floor = factories.make_floor(n_seats, building=building, level=2, cols=30 if n_seats > 100 else 10)
+    seats = list(floor.seats.order_by("code"))
+    quarter = n_seats // 4
+    factories.make_lease(firms[0], seats=seats[:quarter], start=JAN1, end=NEXT_JAN1)
+    factories.make_lease(firms[1], seats=seats[quarter:2 * quarter], start=datetime.date(2026, 9, 1), end=NEXT_JAN1)
+    services.seats_set_condition(seats=seats[-3:], condition="out_of_service", on=datetime.date(2026, 5, 1), by=None)
+    for i in range(n_reservations):
+        r = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firms[i % len(firms)], phase=phase, seats=10 + i)
+        if i % 4 == 3:
+            services.reservation_cancel(reservation=r)
+    return floor
+
+
+def test_zone_d_floor_with_reservations_and_booked_seats_runs_fixed_queries(staff_client, firms):
+    small = zone_d_floor_with_reservations(50, 3, firms, number=1)
+    counts_small = {
+        "floor": count_queries(staff_client, reverse("planner:floor", args=[small.pk]), ON)[0],
+        "free": count_queries(staff_client, reverse("planner:floor_free", args=[small.pk]), {"start": "2026-06-01", "end": "2026-10-01"})[0],
+        "zone_d": count_queries(staff_client, reverse("planner:zone_d"), ON)[0],
+        "overview": count_queries(staff_client, reverse("planner:overview"), ON)[0],
+        "stack": count_queries(staff_client, reverse("planner:building_stack", args=[small.building.pk]), ON)[0],
+    }
+    large = zone_d_floor_with_reservations(600, 24, firms, number=2)
+    n_floor, response = count_queries(staff_client, reverse("planner:floor", args=[large.pk]), ON)
+    assert response.context["counts"]["booked"] == 150 and response.context["counts"]["leased"] == 150
+    n_free, response = count_queries(staff_client, reverse("planner:floor_free", args=[large.pk]), {"start": "2026-06-01", "end": "2026-10-01"})
+    assert len(response.json()["codes"]) == 600 - 300 - 3
+    counts_large = {
+        "floor": n_floor,
+        "free": n_free,
+        "zone_d": count_queries(staff_client, reverse("planner:zone_d"), ON)[0],
+        "overview": count_queries(staff_client, reverse("planner:overview"), ON)[0],
+        "stack": count_queries(staff_client, reverse("planner:building_stack", args=[large.building.pk]), ON)[0],
+    }
+    assert counts_small == counts_large
+    assert counts_large["floor"] <= 8 and counts_large["free"] <= 5 and counts_large["zone_d"] <= 7
+    assert counts_large["overview"] <= 9 and counts_large["stack"] <= 9

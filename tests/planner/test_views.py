@@ -12,7 +12,7 @@ from parkops.leases import services
 from parkops.leases.choices import ReservationStatus
 from parkops.leases.models import CapacityReservation, Lease, LeaseSeat
 from parkops.zones.choices import SeatCondition
-from parkops.zones.models import Seat
+from parkops.zones.models import Seat, SeatOutage
 from tests import factories
 
 JAN1, NEXT_JAN1 = datetime.date(2026, 1, 1), datetime.date(2027, 1, 1)
@@ -54,7 +54,7 @@ def pages(floor, firm, phase):
 
 @pytest.fixture
 def posts(floor, firm, phase):
-    reservation = services.reservation_create(firm=firm, phase=phase, seats=10)
+    reservation = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=10)
     return [
         reverse("planner:floor_action", args=[floor.pk]),
         reverse("planner:reservation_add"),
@@ -77,7 +77,7 @@ def test_tenant_gets_404_and_changes_nothing(client, tenant, pages, posts):
         assert client.get(url).status_code == 404, url
     for url in posts:
         assert client.post(url, {"seats": "C-1-3F-0001", "action": "out_of_service", "seats_n": 1}).status_code == 404, url
-    assert not Seat.objects.filter(condition=SeatCondition.OUT_OF_SERVICE).exists()
+    assert not SeatOutage.objects.exists()
     assert CapacityReservation.objects.get().status == ReservationStatus.ACTIVE
 
 
@@ -103,8 +103,8 @@ def test_staffnav_links_to_the_planner(staff_client):
 
 def test_overview_counts_per_zone_and_phase(staff_client, floor, firm, phase):
     factories.make_lease(firm, seats=seats_of(floor, 1, 2, 3), start=JAN1, end=NEXT_JAN1)
-    services.seats_set_condition(seats=seats_of(floor, 40), condition=SeatCondition.OUT_OF_SERVICE)
-    services.reservation_create(firm=firm, phase=phase, seats=95)
+    services.seats_set_condition(seats=seats_of(floor, 40), condition=SeatCondition.OUT_OF_SERVICE, on=datetime.date(2020, 1, 1), by=None)
+    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=95)
     response = staff_client.get(reverse("planner:overview"), {"on": "2026-06-01"})
     zones = {z["occ"].obj.code: z for z in response.context["zones"]}
     c = zones["C"]["occ"]
@@ -135,7 +135,7 @@ def test_bad_date_shows_a_message_and_today(staff_client, floor, page, bad):
 def test_floor_draws_every_seat_with_state_legend_and_tooltip_data(staff_client, floor, firm, other_firm):
     lease = factories.make_lease(firm, seats=seats_of(floor, 1, 2, 3, 4), start=JAN1, end=NEXT_JAN1)
     factories.make_lease(other_firm, seats=seats_of(floor, 11, 12), start=JAN1, end=datetime.date(2026, 7, 1))
-    services.seats_set_condition(seats=seats_of(floor, 40), condition=SeatCondition.OUT_OF_SERVICE)
+    services.seats_set_condition(seats=seats_of(floor, 40), condition=SeatCondition.OUT_OF_SERVICE, on=datetime.date(2020, 1, 1), by=None)
     response = staff_client.get(reverse("planner:floor", args=[floor.pk]), {"on": "2026-06-01"})
     html = response.content.decode()
     assert html.count("data-seat-code=") == 40
@@ -300,20 +300,23 @@ def test_release_needs_a_date_and_a_holding(staff_client, floor):
 
 def test_out_of_service_and_back(staff_client, floor):
     url = reverse("planner:floor_action", args=[floor.pk])
-    data = {"action": "out_of_service", "seats": "C-1-3F-0001,C-1-3F-0002", "note": "电脑维修"}
+    today = timezone.localdate().isoformat()
+    data = {"action": "out_of_service", "seats": "C-1-3F-0001,C-1-3F-0002", "note": "电脑维修", "effective_on": today}
     response = staff_client.post(url, data, **HTMX)
     assert response.status_code == 200
     assert seat_state(response.content.decode(), "C-1-3F-0001") == "out_of_service"
-    assert set(Seat.objects.filter(condition=SeatCondition.OUT_OF_SERVICE).values_list("code", "note")) == {
-        ("C-1-3F-0001", "电脑维修"), ("C-1-3F-0002", "电脑维修")
+    assert set(SeatOutage.objects.values_list("seat__code", "reason", "start", "end")) == {
+        ("C-1-3F-0001", "电脑维修", timezone.localdate(), None), ("C-1-3F-0002", "电脑维修", timezone.localdate(), None)
     }
-    response = staff_client.post(url, {"action": "in_service", "seats": "C-1-3F-0001"}, **HTMX)
+    response = staff_client.post(url, {"action": "in_service", "seats": "C-1-3F-0001", "effective_on": today}, **HTMX)
     assert seat_state(response.content.decode(), "C-1-3F-0001") == "free"
-    assert list(Seat.objects.filter(condition=SeatCondition.OUT_OF_SERVICE).values_list("code", flat=True)) == ["C-1-3F-0002"]
+    assert list(SeatOutage.objects.on(timezone.localdate()).values_list("seat__code", flat=True)) == ["C-1-3F-0002"]
+    response = staff_client.post(url, {"action": "in_service", "seats": "C-1-3F-0002"}, **HTMX)
+    assert response.status_code == 422 and "请填写生效日期" in response.context["errors"][0]
 
 
 def test_allocating_an_out_of_service_seat_is_refused(staff_client, floor, firm):
-    services.seats_set_condition(seats=seats_of(floor, 2), condition=SeatCondition.OUT_OF_SERVICE)
+    services.seats_set_condition(seats=seats_of(floor, 2), condition=SeatCondition.OUT_OF_SERVICE, on=datetime.date(2020, 1, 1), by=None)
     response = allocate(staff_client, floor, seats_of(floor, 1, 2), firm)
     assert response.status_code == 422 and "C-1-3F-0002" in response.context["errors"][0]
     assert not LeaseSeat.objects.exists()
@@ -341,7 +344,7 @@ def test_seat_history_lists_holders_and_changes(staff_client, floor, firm, other
     factories.make_lease(firm, seats=[seat], start=datetime.date(2025, 1, 1), end=JAN1)
     future = factories.make_lease(other_firm, seats=[seat], start=datetime.date(2026, 6, 1), end=NEXT_JAN1)
     services.seats_release(lease=future, seats=[seat], on=datetime.date(2026, 6, 1))  # removed before it started
-    services.seats_set_condition(seats=[seat], condition=SeatCondition.OUT_OF_SERVICE, note="漏水")
+    services.seats_set_condition(seats=[seat], condition=SeatCondition.OUT_OF_SERVICE, note="漏水", on=JAN1, by=None)
     response = staff_client.get(reverse("planner:seat_history", args=[seat.pk]))
     html = response.content.decode()
     assert [h.lease.firm.short_name for h in response.context["holders"].data] == ["平安金服"]
@@ -415,7 +418,7 @@ def test_building_stack_blocks_per_firm(staff_client, floor, firm, other_firm):
 
 
 def test_zone_d_board_shows_phase_figures_and_flags(staff_client, phase, firm, other_firm):
-    services.reservation_create(firm=firm, phase=phase, seats=60)
+    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=60)
     factories.make_lease(other_firm, seats=list(phase.floor.seats.all()[:30]), start=JAN1, end=NEXT_JAN1)
     response = staff_client.get(reverse("planner:zone_d"), {"on": "2026-03-01"})
     cap = response.context["phases"][0]["cap"]
@@ -461,8 +464,8 @@ def test_refused_reservation_keeps_what_was_typed(staff_client, phase, firm):
 
 
 def test_change_and_cancel_reservation(staff_client, phase, firm, other_firm):
-    r = services.reservation_create(firm=firm, phase=phase, seats=30)
-    services.reservation_create(firm=other_firm, phase=phase, seats=60)
+    r = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=30)
+    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=other_firm, phase=phase, seats=60)
     url = reverse("planner:reservation_change", args=[r.pk])
     assert staff_client.post(url, {"seats": 40, "wanted_from": "", "note": "扩编"}).status_code == 302
     r.refresh_from_db()
@@ -479,7 +482,7 @@ def test_change_and_cancel_reservation(staff_client, phase, firm, other_firm):
 
 
 def test_convert_reservation_into_lease(staff_client, phase, firm):
-    r = services.reservation_create(firm=firm, phase=phase, seats=12)
+    r = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=12)
     data = {"floor": phase.floor.pk, "seats": 10, "start": "2026-04-01", "end": "2029-04-01", "rent_terms": "free_policy"}
     response = staff_client.post(reverse("planner:reservation_convert", args=[r.pk]), data, follow=True)
     lease = Lease.objects.get(firm=firm)
@@ -490,7 +493,7 @@ def test_convert_reservation_into_lease(staff_client, phase, firm):
 
 
 def test_convert_needs_enough_free_seats_and_a_phase_floor(staff_client, phase, firm, floor):
-    r = services.reservation_create(firm=firm, phase=phase, seats=50)
+    r = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=50)
     data = {"floor": phase.floor.pk, "seats": 31, "start": "2026-04-01", "end": "2029-04-01", "rent_terms": "free_policy"}
     response = staff_client.post(reverse("planner:reservation_convert", args=[r.pk]), data, follow=True)
     assert "只有 30 个空闲席位，不足 31 个" in response.content.decode()
@@ -527,7 +530,7 @@ def test_firm_leases_options(staff_client, firm, other_firm):
 
 
 def test_floor_action_converts_a_reservation_on_a_phase_floor(staff_client, phase, firm, other_firm):
-    reservation = services.reservation_create(firm=firm, phase=phase, seats=5)
+    reservation = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=5)
     floor = phase.floor
     page = staff_client.get(reverse("planner:floor", args=[floor.pk])).content.decode()
     assert f'<option value="{reservation.pk}">' in page
@@ -545,14 +548,14 @@ def test_floor_action_converts_a_reservation_on_a_phase_floor(staff_client, phas
 
 
 def test_reservation_choice_only_on_phase_floors(staff_client, floor, phase, firm):
-    reservation = services.reservation_create(firm=firm, phase=phase, seats=5)
+    reservation = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=5)
     assert 'name="reservation"' not in staff_client.get(reverse("planner:floor", args=[floor.pk])).content.decode()
     response = allocate(staff_client, floor, seats_of(floor, 1), None, reservation=reservation.pk)
     assert response.status_code == 422 and not LeaseSeat.objects.exists()
 
 
 def test_reservation_actions_offer_that_phases_floors_with_free_seats(staff_client, phase, firm, floor, client, tenant):
-    r = services.reservation_create(firm=firm, phase=phase, seats=20)
+    r = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=20)
     factories.make_lease(firm, seats=list(phase.floor.seats.order_by("code")[:12]), start=JAN1, end=NEXT_JAN1)
     url = reverse("planner:reservation_actions", args=[r.pk])
     html = staff_client.get(url, {"on": "2026-06-01"}, HTTP_HX_REQUEST="true").content.decode()
@@ -570,7 +573,7 @@ def test_reservation_actions_offer_that_phases_floors_with_free_seats(staff_clie
 
 
 def test_zone_d_board_rows_load_their_forms_on_demand(staff_client, phase, firm):
-    r = services.reservation_create(firm=firm, phase=phase, seats=20)
+    r = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=20)
     html = staff_client.get(reverse("planner:zone_d")).content.decode()
     assert f'hx-get="{reverse("planner:reservation_actions", args=[r.pk])}?on=' in html
     assert reverse("planner:reservation_change", args=[r.pk]) not in html

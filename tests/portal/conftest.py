@@ -35,8 +35,8 @@ def build_world(floor, firm, other_firm, *, own_seats=10, other_seats=10):
         other_request=services.seat_request_create(firm=other_firm, seats=7, wanted_from=today, reason="迈睿扩编"),
         headcount=services.headcount_report_submit(firm=firm, month=month, headcount=12),
         other_headcount=services.headcount_report_submit(firm=other_firm, month=month, headcount=9),
-        reservation=services.reservation_create(firm=firm, phase=phase, seats=100),
-        other_reservation=services.reservation_create(firm=other_firm, phase=phase, seats=200),
+        reservation=services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=100),
+        other_reservation=services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=other_firm, phase=phase, seats=200),
     )
 
 

@@ -40,7 +40,7 @@ class SmallPark:
         seats = list(Seat.objects.order_by("floor__building__code", "floor__level", "code"))
         names = ["A1", "A2", "A3", "A4", "B1", "B2", "B3", "C1", "C2", "C3", "C4"]
         self.seat = dict(zip(names, seats))
-        services.seats_set_condition(seats=[self.seat["A4"], self.seat["B3"]], condition=SeatCondition.OUT_OF_SERVICE)
+        services.seats_set_condition(seats=[self.seat["A4"], self.seat["B3"]], condition=SeatCondition.OUT_OF_SERVICE, on=datetime.date(2020, 1, 1), by=None)
         call = factories.BusinessLineFactory(code="call", name="呼叫中心")
         label = factories.BusinessLineFactory(code="label", name="数据标注")
         self.lines = {"call": call, "label": label}
@@ -76,9 +76,9 @@ def zone_d(park):
     zone = factories.ZoneFactory(code="D", name="D区", declared_seats=0, sort_order=9, status=ZoneStatus.UNDER_CONSTRUCTION)
     p1 = factories.PhaseFactory(zone=zone, number=1, planned_capacity=10, expected_handover=D(2027, 3, 1))
     p2 = factories.PhaseFactory(zone=zone, number=2, planned_capacity=5)
-    services.reservation_create(firm=park.firm["甲"], phase=p1, seats=6, wanted_from=D(2027, 1, 1))
-    services.reservation_create(firm=park.firm["乙"], phase=p1, seats=4, wanted_from=D(2027, 6, 1))
-    services.reservation_create(firm=park.firm["丙"], phase=p2, seats=3)
+    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=park.firm["甲"], phase=p1, seats=6, wanted_from=D(2027, 1, 1))
+    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=park.firm["乙"], phase=p1, seats=4, wanted_from=D(2027, 6, 1))
+    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=park.firm["丙"], phase=p2, seats=3)
     building = factories.BuildingFactory(zone=zone, phase=p1, code="D-1")
     floor = factories.make_floor(2, building=building, level=1, cols=2)
     factories.make_lease(park.firm["丙"], seats=list(floor.seats.all()), start=D(2027, 4, 1), end=D(2028, 4, 1), number="L5")
@@ -99,7 +99,7 @@ def build_big_park(n_seats: int, *, n_firms: int = 40):
             for level in range(1, 11):
                 floors.append(factories.make_floor(per_zone // 10, building=building, level=level, cols=50))
         seats = list(Seat.objects.order_by("pk"))
-        services.seats_set_condition(seats=seats[::50], condition=SeatCondition.OUT_OF_SERVICE)
+        services.seats_set_condition(seats=seats[::50], condition=SeatCondition.OUT_OF_SERVICE, on=datetime.date(2020, 1, 1), by=None)
         leasable = [s for i, s in enumerate(seats) if i % 50][: int(len(seats) * 0.6)]
         chunk = len(leasable) // n_firms
         lines = [factories.BusinessLineFactory(code=f"l{i}", name=f"业态{i}") for i in range(4)]
@@ -112,5 +112,5 @@ def build_big_park(n_seats: int, *, n_firms: int = 40):
         zone = factories.ZoneFactory(code="D", declared_seats=0, sort_order=9)
         for n in (1, 2, 3, 4):
             phase = factories.PhaseFactory(zone=zone, number=n, planned_capacity=35000, expected_handover=D(2027, n, 1))
-            services.reservation_create(firm=firm, phase=phase, seats=1000, wanted_from=D(2027, 1, 1))
+            services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=1000, wanted_from=D(2027, 1, 1))
     return len(seats)

@@ -136,4 +136,5 @@ def test_headline(park, zone_d):
     assert h.rate_pct == 36.4
     assert h.firms_operating == 3
     assert h.headcount == 5  # 甲 3 (March) + 乙 2 (April)
-    assert h.first_phase.phase.number == 1 and h.first_phase.committed == 10
+    # Committed: 10 reserved plus L5's 2 seats, booked from 2027-04-01 (issue 12 item 8).
+    assert h.first_phase.phase.number == 1 and h.first_phase.committed == 12 and h.first_phase.booked == 2

@@ -26,7 +26,7 @@ def held(floor, firm, other_firm):
     seats = list(floor.seats.order_by("code"))
     factories.make_lease(firm, seats=seats[:3], start=today - datetime.timedelta(days=30), end=today + datetime.timedelta(days=20))
     factories.make_lease(other_firm, seats=seats[3:5], start=today - datetime.timedelta(days=30), end=today + datetime.timedelta(days=365))
-    services.seats_set_condition(seats=[seats[5]], condition=SeatCondition.OUT_OF_SERVICE)
+    services.seats_set_condition(seats=[seats[5]], condition=SeatCondition.OUT_OF_SERVICE, on=datetime.date(2020, 1, 1), by=None)
     return seats
 
 
