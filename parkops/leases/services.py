@@ -11,6 +11,15 @@ UPDATE, in primary-key order so two allocators cannot deadlock on them) and
 checked for overlapping holdings here; on PostgreSQL the exclusion constraint
 on LeaseSeat refuses whatever slips past. SQLite runs every transaction in
 IMMEDIATE mode, which serialises writers.
+
+Lock order, for every service that touches holdings: first the lease(s), in id
+order; then the seats, in id order; only then are holdings read (and written).
+A firm row, where one is locked, comes before its leases. Because everyone
+climbs the same ladder no two services can deadlock on each other, and because
+holdings are read under the seats' locks, no service writes back a holding it
+read before another committed a change to it (a release undone by a renew).
+seats_release_any, which may touch several leases, finds them with an unlocked
+read, locks them and then the seats, and starts again if a lease came in between.
 """
 from __future__ import annotations
 
@@ -40,10 +49,15 @@ from .models import CapacityReservation, HeadcountReport, Lease, LeaseSeat, Seat
 from .selectors import free_seats
 
 DEADLOCK_RETRIES = 5
+RELOCK_RETRIES = 20
 MAX_NAMED_SEATS = 12
 
 _stats_lock = threading.Lock()
-stats = {"deadlocks_retried": 0}
+stats = {"deadlocks_retried": 0, "relocks": 0}
+
+
+class _Relock(Exception):
+    """Raised when an unlocked read of what to lock went stale before the locks were held; roll back and retry."""
 
 
 def _pgcode(exc: Exception) -> str | None:
@@ -268,6 +282,11 @@ def _lock_seat_ids(seat_ids: Sequence[int]) -> None:
     list(Seat.objects.select_for_update().filter(pk__in_ids=seat_ids).order_by("pk").values_list("pk", flat=True))
 
 
+def _lock_seats_held(holdings) -> None:
+    """Lock, in id order, the seats of a LeaseSeat queryset's rows, in one statement."""
+    list(Seat.objects.select_for_update().filter(pk__in=holdings.values("seat_id")).order_by("pk").values_list("pk", flat=True))
+
+
 def _holding_spans(holdings) -> list[tuple[int, datetime.date, datetime.date]]:
     """Return (pk, start, end) of a LeaseSeat queryset, ordered by pk: all _end_holdings needs."""
     return list(holdings.order_by("pk").values_list("pk", "start", "end"))
@@ -315,36 +334,64 @@ def _insert_history_from_rows(ids: Sequence[int], history_type: str, *, by, reas
         )
 
 
-def _release(*, holdings, seats: Sequence[Seat], on: datetime.date, by, nothing_held: str) -> int:
-    """End the given seats' holdings among `holdings` from `on`, under the seats' locks."""
+def _release_ids(seats: Sequence[Seat], on: datetime.date) -> list[int]:
+    """Return the seat ids to release, sorted, or refuse an empty selection or a missing date."""
     seat_ids = sorted({seat.pk for seat in seats})
     if not seat_ids:
         raise ValidationError(_("没有选择任何席位；请至少选择一个席位。"))
     if on is None:
         raise ValidationError({"on": _("请填写释放日期。")})
-    _lock_seat_ids(seat_ids)
-    spans = _holding_spans(holdings.filter(seat_id__in_ids=seat_ids, end__gt=on))
-    if not spans:
-        raise ValidationError(nothing_held)
-    return _end_holdings(spans, on, by=by, reason="release")
+    return seat_ids
 
 
 @allocation_write
 def seats_release(*, lease: Lease, seats: Sequence[Seat], on: datetime.date, by=None) -> int:
     """End the given seats' holdings under a lease from `on` (the seat is free that day). Returns holdings changed."""
+    seat_ids = _release_ids(seats, on)
     lease = _lock_lease(lease)
-    nothing_held = _("租约 %(lease)s 在 %(on)s 及以后没有占用所选席位，无需释放；请检查所选席位和日期。") % {
-        "lease": lease.number,
-        "on": on,
-    }
-    return _release(holdings=LeaseSeat.objects.filter(lease=lease), seats=seats, on=on, by=by, nothing_held=nothing_held)
+    _lock_seat_ids(seat_ids)
+    spans = _holding_spans(LeaseSeat.objects.filter(lease=lease, seat_id__in_ids=seat_ids, end__gt=on))
+    if not spans:
+        raise ValidationError(
+            _("租约 %(lease)s 在 %(on)s 及以后没有占用所选席位，无需释放；请检查所选席位和日期。") % {"lease": lease.number, "on": on}
+        )
+    return _end_holdings(spans, on, by=by, reason="release")
 
 
 @allocation_write
 def seats_release_any(*, seats: Sequence[Seat], on: datetime.date, by=None) -> int:
     """End every holding of the given seats from `on`, whatever lease holds them (the planner's release)."""
-    nothing_held = _("所选席位在 %(on)s 及以后没有被占用，无需释放。") % {"on": on}
-    return _release(holdings=LeaseSeat.objects.all(), seats=seats, on=on, by=by, nothing_held=nothing_held)
+    seat_ids = _release_ids(seats, on)
+    for _attempt in range(RELOCK_RETRIES):
+        try:
+            with transaction.atomic():
+                spans = _lock_holders_then_seats(seat_ids, on)
+                if not spans:
+                    raise ValidationError(_("所选席位在 %(on)s 及以后没有被占用，无需释放。") % {"on": on})
+                return _end_holdings(spans, on, by=by, reason="release")
+        except _Relock:
+            with _stats_lock:
+                stats["relocks"] += 1
+            continue  # the savepoint's rollback released this attempt's locks
+    raise OperationalError("seats_release_any: the leases holding the seats kept changing; nothing was released, please retry")
+
+
+def _lock_holders_then_seats(seat_ids: Sequence[int], on: datetime.date) -> list[tuple]:
+    """Lock the leases holding the seats after `on` (id order), then the seats (id order); return the holdings.
+
+    The leases are found by an unlocked read. Once the seats are locked no holding of them can change, so the
+    holdings read then are final; if one belongs to a lease not locked (allocated in between), raise _Relock:
+    locking it now would take a lease after seats, against every other service's order.
+    """
+    holders = LeaseSeat.objects.filter(seat_id__in_ids=seat_ids, end__gt=on)
+    lease_ids = sorted(set(holders.values_list("lease_id", flat=True)))
+    if lease_ids:
+        list(Lease.objects.select_for_update().filter(pk__in_ids=lease_ids).order_by("pk").values_list("pk", flat=True))
+    _lock_seat_ids(seat_ids)
+    rows = list(holders.order_by("pk").values_list("pk", "start", "end", "lease_id"))
+    if not {lease_id for *_span, lease_id in rows} <= set(lease_ids):
+        raise _Relock
+    return [(pk, start, end) for pk, start, end, _lease in rows]
 
 
 @allocation_write
@@ -359,6 +406,7 @@ def lease_terminate(*, lease: Lease, on: datetime.date, reason: str = "", by=Non
         raise ValidationError(
             {"on": _("终止日期 %(on)s 晚于租约止租日 %(end)s；到期租约无需终止。") % {"on": on, "end": lease.end}}
         )
+    _lock_seats_held(LeaseSeat.objects.filter(lease=lease, end__gt=on))
     holdings = _holding_spans(LeaseSeat.objects.filter(lease=lease, end__gt=on))
     _end_holdings(holdings, on, by=by, reason="terminate")
     lease.status = LeaseStatus.TERMINATED
@@ -383,10 +431,12 @@ def lease_renew(*, lease: Lease, new_end: datetime.date, by=None, reveal_holders
             {"end": _("续签后的止租日必须晚于当前止租日 %(end)s。") % {"end": lease.end}}
         )
     old_end = lease.end
+    # The lease's lock keeps its set of holdings still; the seats' locks (taken before reading the holdings'
+    # dates) keep a concurrent release of a seat from being written over with the new end.
+    _lock_seats_held(LeaseSeat.objects.filter(lease=lease, end=old_end))
     holdings = list(LeaseSeat.objects.filter(lease=lease, end=old_end).order_by("pk"))
     seat_ids = sorted({h.seat_id for h in holdings})
     if seat_ids:
-        _lock_seats(seat_ids)
         conflicts = list(
             LeaseSeat.objects.filter(seat_id__in_ids=seat_ids)
             .overlapping(old_end, new_end)
@@ -761,13 +811,12 @@ def lease_seat_change(
     *, holding: LeaseSeat, start: datetime.date, end: datetime.date, by=None, reveal_holders: bool = True
 ) -> LeaseSeat:
     """Move one holding's dates to [start, end), inside its lease's period and clear of other holdings of the seat."""
-    holding = LeaseSeat.objects.select_for_update().get(pk=holding.pk)
-    lease = _lock_lease(holding.lease)
+    holding = _lock_holding(holding)
+    lease = holding.lease
     _check_range(start, end)
     _check_lease_takes(
         lease, start, end, closed=_("租约 %(lease)s 状态为“%(status)s”，不能再调整席位；请新建或续签租约。"), field="end"
     )
-    _lock_seats([holding.seat_id])
     conflicts = list(
         LeaseSeat.objects.filter(seat_id=holding.seat_id)
         .overlapping(start, end)
@@ -785,6 +834,15 @@ def lease_seat_change(
 @allocation_write
 def lease_seat_remove(*, holding: LeaseSeat, by=None) -> None:
     """Remove one holding entered by mistake; history keeps the row. To end a holding early use seats_release."""
-    holding = LeaseSeat.objects.select_for_update().get(pk=holding.pk)
-    _lock_lease(holding.lease)
+    holding = _lock_holding(holding)
     _history_user(holding, by).delete()
+
+
+def _lock_holding(holding: LeaseSeat) -> LeaseSeat:
+    """Lock a holding's lease, then its seat, then read the holding (the services' one lock order)."""
+    lease_id, seat_id = LeaseSeat.objects.filter(pk=holding.pk).values_list("lease_id", "seat_id").get()
+    lease = _lock_lease(Lease(pk=lease_id))
+    _lock_seat_ids([seat_id])
+    holding = LeaseSeat.objects.select_for_update().get(pk=holding.pk)
+    holding.lease = lease
+    return holding
