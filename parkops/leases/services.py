@@ -345,8 +345,14 @@ def _release_ids(seats: Sequence[Seat], on: datetime.date) -> list[int]:
 
 
 @allocation_write
-def seats_release(*, lease: Lease, seats: Sequence[Seat], on: datetime.date, by=None) -> int:
-    """End the given seats' holdings under a lease from `on` (the seat is free that day). Returns holdings changed."""
+def seats_release(
+    *, lease: Lease, seats: Sequence[Seat], on: datetime.date, by=None, confirm_remove_future: bool = False
+) -> int:
+    """End the given seats' holdings under a lease from `on` (the seat is free that day). Returns holdings changed.
+
+    Holdings that start on or after `on` would be removed outright: that is refused, listing them, unless
+    `confirm_remove_future` is true. Holdings that started before `on` are shortened to end on it.
+    """
     seat_ids = _release_ids(seats, on)
     lease = _lock_lease(lease)
     _lock_seat_ids(seat_ids)
@@ -355,12 +361,18 @@ def seats_release(*, lease: Lease, seats: Sequence[Seat], on: datetime.date, by=
         raise ValidationError(
             _("租约 %(lease)s 在 %(on)s 及以后没有占用所选席位，无需释放；请检查所选席位和日期。") % {"lease": lease.number, "on": on}
         )
+    _refuse_unconfirmed_removal(spans, on, confirmed=confirm_remove_future)
     return _end_holdings(spans, on, by=by, reason="release")
 
 
 @allocation_write
-def seats_release_any(*, seats: Sequence[Seat], on: datetime.date, by=None) -> int:
-    """End every holding of the given seats from `on`, whatever lease holds them (the planner's release)."""
+def seats_release_any(
+    *, seats: Sequence[Seat], on: datetime.date, by=None, confirm_remove_future: bool = False
+) -> int:
+    """End every holding of the given seats from `on`, whatever lease holds them (the planner's release).
+
+    As seats_release, holdings that start on or after `on` are removed only with `confirm_remove_future`.
+    """
     seat_ids = _release_ids(seats, on)
     for _attempt in range(RELOCK_RETRIES):
         try:
@@ -368,12 +380,39 @@ def seats_release_any(*, seats: Sequence[Seat], on: datetime.date, by=None) -> i
                 spans = _lock_holders_then_seats(seat_ids, on)
                 if not spans:
                     raise ValidationError(_("所选席位在 %(on)s 及以后没有被占用，无需释放。") % {"on": on})
+                _refuse_unconfirmed_removal(spans, on, confirmed=confirm_remove_future)
                 return _end_holdings(spans, on, by=by, reason="release")
         except _Relock:
             with _stats_lock:
                 stats["relocks"] += 1
             continue  # the savepoint's rollback released this attempt's locks
     raise OperationalError("seats_release_any: the leases holding the seats kept changing; nothing was released, please retry")
+
+
+def _refuse_unconfirmed_removal(spans: Sequence[tuple], on: datetime.date, *, confirmed: bool) -> None:
+    """Refuse, listing seat, lease and start, to remove holdings that start on or after `on`, unless confirmed."""
+    future = [pk for pk, start, _end in spans if start >= on]
+    if not future or confirmed:
+        return
+    rows = list(
+        LeaseSeat.objects.filter(pk__in_ids=future)
+        .order_by("seat__code", "start")
+        .values_list("seat__code", "lease__number", "start")
+    )
+    listed = "；".join(
+        _("%(seat)s（合同 %(lease)s，自 %(start)s 起）") % {"seat": code, "lease": number, "start": start.isoformat()}
+        for code, number, start in rows[:MAX_NAMED_SEATS]
+    )
+    if len(rows) > MAX_NAMED_SEATS:
+        listed += _("；另有 %(n)d 处") % {"n": len(rows) - MAX_NAMED_SEATS}
+    raise ValidationError(
+        _(
+            "以下 %(n)d 处占用在释放日期 %(on)s 当天或之后才开始，释放会将其整条撤销：%(list)s。未做任何更改。"
+            "如确认撤销，请勾选“确认撤销尚未开始的占用”后再执行；如只想缩短占用，请把释放日期改到其开始日期之后。"
+        )
+        % {"n": len(rows), "on": on.isoformat(), "list": listed},
+        code="future_holdings",
+    )
 
 
 def _lock_holders_then_seats(seat_ids: Sequence[int], on: datetime.date) -> list[tuple]:

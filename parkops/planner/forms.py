@@ -131,6 +131,7 @@ class FloorActionForm(FirmChoiceMixin, forms.Form):
     )
     monthly_rate = forms.DecimalField(label=_("每席月租（元）"), min_value=0, max_digits=10, decimal_places=2, initial=0, required=False)
     release_on = _date_field(_("释放日期"), required=False)
+    confirm_remove_future = forms.BooleanField(label=_("确认撤销尚未开始的占用"), required=False)
     note = forms.CharField(label=_("备注"), required=False, max_length=200)
 
     def __init__(self, *args, floor: Floor, **kwargs):

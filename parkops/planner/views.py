@@ -265,7 +265,9 @@ def _allocate(data, by) -> str:
 
 
 def _release(data, by) -> str:
-    n = services.seats_release_any(seats=data["seats"], on=data["release_on"], by=by)
+    n = services.seats_release_any(
+        seats=data["seats"], on=data["release_on"], by=by, confirm_remove_future=data["confirm_remove_future"]
+    )
     return _("已从 %(on)s 起释放 %(n)d 处席位占用。") % {"on": data["release_on"], "n": n}
 
 
