@@ -28,6 +28,7 @@ import random
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import wraps
 
@@ -106,28 +107,48 @@ def _list_codes(codes: Sequence[str]) -> str:
     return shown
 
 
+def _conflict_part(held: LeaseSeat, *, reveal_holders: bool) -> str:
+    """Say who holds a seat when (the firm and lease only for staff)."""
+    if reveal_holders:
+        return _("%(seat)s 已由 %(firm)s（合同 %(lease)s）占用 %(range)s") % {
+            "seat": held.seat.code,
+            "firm": held.lease.firm.short_name,
+            "lease": held.lease.number,
+            "range": _fmt_range(held.start, held.end),
+        }
+    return _("%(seat)s 在 %(range)s 已被占用") % {"seat": held.seat.code, "range": _fmt_range(held.start, held.end)}
+
+
 def _conflict_error(conflicts: Iterable[LeaseSeat], *, reveal_holders: bool) -> ValidationError:
     """Build one message naming every seat and date range in conflict (the holder only for staff)."""
-    parts = []
-    for held in conflicts:
-        if reveal_holders:
-            parts.append(
-                _("%(seat)s 已由 %(firm)s（合同 %(lease)s）占用 %(range)s")
-                % {
-                    "seat": held.seat.code,
-                    "firm": held.lease.firm.short_name,
-                    "lease": held.lease.number,
-                    "range": _fmt_range(held.start, held.end),
-                }
-            )
-        else:
-            parts.append(_("%(seat)s 在 %(range)s 已被占用") % {"seat": held.seat.code, "range": _fmt_range(held.start, held.end)})
+    parts = [_conflict_part(held, reveal_holders=reveal_holders) for held in conflicts]
     shown = "；".join(parts[:MAX_NAMED_SEATS])
     if len(parts) > MAX_NAMED_SEATS:
         shown += _("；另有 %(n)d 处冲突") % {"n": len(parts) - MAX_NAMED_SEATS}
     return ValidationError(
         _("席位冲突，未做任何更改：%(detail)s。请改选其他席位或调整日期。") % {"detail": shown}, code="seat_conflict"
     )
+
+
+@dataclass(frozen=True)
+class SkippedSeat:
+    """A seat seats_allocate(skip_taken=True) left out, and why (a sentence naming the holder only to staff)."""
+
+    seat_id: int
+    code: str
+    reason: str
+
+
+class Allocation(list):
+    """What seats_allocate made: the new holdings (the list itself, as before) and the seats it skipped."""
+
+    def __init__(self, rows: Iterable[LeaseSeat] = (), skipped: Iterable[SkippedSeat] = ()):
+        super().__init__(rows)
+        self.skipped = list(skipped)
+
+    @property
+    def allocated(self) -> list[LeaseSeat]:
+        return list(self)
 
 
 def _check_range(start: datetime.date, end: datetime.date, *, field: str = "end") -> None:
@@ -197,8 +218,12 @@ def lease_create(
     seats: Sequence[Seat] = (),
     by=None,
     reveal_holders: bool = True,
+    skip_taken: bool = False,
 ) -> Lease:
-    """Create a lease for a firm and, if seats are given, allocate them for the whole lease period."""
+    """Create a lease for a firm and, if seats are given, allocate them for the whole lease period.
+
+    The allocation (holdings made, seats skipped with skip_taken=True: see seats_allocate) is `lease.allocation`.
+    """
     firm = Firm.objects.select_for_update().get(pk=firm.pk)
     if firm.status == FirmStatus.EXITED:
         raise ValidationError({"firm": _("企业 %(firm)s 已退出园区，不能新签租约；请先恢复其状态。") % {"firm": firm}})
@@ -220,8 +245,11 @@ def lease_create(
         raise ValidationError({"monthly_rate": _("政策免租的租约月租应为 0；如需收费请改为补贴或市场租金。")})
     lease.full_clean()
     _history_user(lease, by).save()
+    lease.allocation = Allocation()
     if seats:
-        seats_allocate(lease=lease, seats=seats, by=by, reveal_holders=reveal_holders)
+        lease.allocation = seats_allocate(
+            lease=lease, seats=seats, by=by, reveal_holders=reveal_holders, skip_taken=skip_taken
+        )
     return lease
 
 
@@ -234,10 +262,13 @@ def seats_allocate(
     end: datetime.date | None = None,
     by=None,
     reveal_holders: bool = True,
-) -> list[LeaseSeat]:
-    """Hold many seats under one lease for [start, end) (default: the lease's period). All or nothing.
+    skip_taken: bool = False,
+) -> Allocation:
+    """Hold many seats under one lease for [start, end) (default: the lease's period).
 
-    Runs a fixed number of queries whatever the number of seats.
+    All or nothing by default. With skip_taken=True the seats that cannot be held (held by another lease in the
+    period, out of service, no longer there) are left out and listed in the result's `skipped`, with the reason;
+    if none is left, it is refused. Runs a fixed number of queries whatever the number of seats.
     """
     lease = _lock_lease(lease)
     start = start or lease.start
@@ -248,21 +279,45 @@ def seats_allocate(
     if not seat_ids:
         raise ValidationError(_("没有选择任何席位；请至少选择一个席位。"))
     locked = _lock_seats(seat_ids)
+    skipped: list[SkippedSeat] = []
     if len(locked) != len(seat_ids):
-        raise ValidationError(_("有 %(n)d 个所选席位不存在（可能已被删除）；请刷新后重选。") % {"n": len(seat_ids) - len(locked)})
-    out_of_service = [s.code for s in locked if s.condition != SeatCondition.IN_SERVICE]
-    if out_of_service:
+        if not skip_taken:
+            raise ValidationError(_("有 %(n)d 个所选席位不存在（可能已被删除）；请刷新后重选。") % {"n": len(seat_ids) - len(locked)})
+        given = {seat.pk: getattr(seat, "code", "") for seat in seats}
+        gone = sorted(set(seat_ids) - {s.pk for s in locked})
+        for pk in gone:
+            code = given.get(pk) or f"#{pk}"
+            skipped.append(SkippedSeat(pk, code, _("%(seat)s 已不存在（可能已被删除）") % {"seat": code}))
+    out_of_service = [s for s in locked if s.condition != SeatCondition.IN_SERVICE]
+    if out_of_service and not skip_taken:
         raise ValidationError(
-            _("席位 %(seats)s 处于停用状态，不能分配；请先恢复启用或改选其他席位。") % {"seats": _list_codes(out_of_service)}
+            _("席位 %(seats)s 处于停用状态，不能分配；请先恢复启用或改选其他席位。")
+            % {"seats": _list_codes([s.code for s in out_of_service])}
         )
+    skipped += [SkippedSeat(s.pk, s.code, _("%(seat)s 处于停用状态") % {"seat": s.code}) for s in out_of_service]
+    seat_ids = [s.pk for s in locked if s.condition == SeatCondition.IN_SERVICE]
     conflicts = list(
         LeaseSeat.objects.filter(seat_id__in_ids=seat_ids)
         .overlapping(start, end)
         .select_related("seat", "lease__firm")
         .order_by("seat__code", "start")
-    )
-    if conflicts:
+    ) if seat_ids else []
+    if conflicts and not skip_taken:
         raise _conflict_error(conflicts, reveal_holders=reveal_holders)
+    if conflicts:
+        reasons: dict[int, list[str]] = {}
+        codes = {held.seat_id: held.seat.code for held in conflicts}
+        for held in conflicts:
+            reasons.setdefault(held.seat_id, []).append(_conflict_part(held, reveal_holders=reveal_holders))
+        skipped += [SkippedSeat(pk, codes[pk], "；".join(r)) for pk, r in reasons.items()]
+        skipped = sorted(skipped, key=lambda s: s.code)
+        seat_ids = [pk for pk in seat_ids if pk not in reasons]
+    if not seat_ids:
+        raise ValidationError(
+            _("所选席位都不能分配，未做任何更改：%(why)s。请改选其他席位或调整日期。")
+            % {"why": "；".join(s.reason for s in skipped[:MAX_NAMED_SEATS])},
+            code="nothing_free",
+        )
     rows = [LeaseSeat(lease=lease, seat_id=seat_id, start=start, end=end) for seat_id in seat_ids]
     # Lease and seats were checked above under lock; skip the FK and constraint queries. The rows differ
     # only in seat_id (excluded), so validating one validates them all.
@@ -274,7 +329,7 @@ def seats_allocate(
         rows = list(held)
         ids = [row.pk for row in rows]
     _insert_history_from_rows(ids, "+", by=by, reason="allocate")
-    return rows
+    return Allocation(rows, skipped)
 
 
 def _lock_seat_ids(seat_ids: Sequence[int]) -> None:

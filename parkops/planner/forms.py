@@ -126,6 +126,10 @@ class FloorActionForm(FirmChoiceMixin, forms.Form):
     )
     start = _date_field(_("开始日期"), required=False)
     end = _date_field(_("结束日期（不含）"), required=False)
+    skip_taken = forms.BooleanField(
+        label=_("只分配空闲的席位，跳过已占用或停用的"), required=False,
+        help_text=_("不勾选时全部分配或全部不分配。"),
+    )
     rent_terms = forms.ChoiceField(
         label=_("租金条款"), choices=RentTerms.choices, initial=RentTerms.FREE_POLICY, required=False
     )

@@ -85,7 +85,8 @@ def test_out_of_service_seats_cannot_be_allocated(floor, firm):
 def test_seats_release_shortens_and_removes_future_holdings(floor, firm, staff):
     lease = make_lease(firm, seats=seats(floor, 3))
     future = services.seats_allocate(lease=lease, seats=seats(floor, 1, offset=5), start=D(2026, 9, 1))
-    changed = services.seats_release(lease=lease, seats=seats(floor, 1) + seats(floor, 1, offset=5), on=D(2026, 8, 1), by=staff)
+    changed = services.seats_release(lease=lease, seats=seats(floor, 1) + seats(floor, 1, offset=5), on=D(2026, 8, 1), by=staff,
+                                       confirm_remove_future=True)
     assert changed == 2
     first = LeaseSeat.objects.get(lease=lease, seat__code="C-1-3F-0001")
     assert first.end == D(2026, 8, 1)
