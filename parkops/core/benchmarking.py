@@ -285,7 +285,7 @@ def measure_services(park, runs: int) -> list[Record]:
         return [Record(size=park.size, page=name, status="no free seats") for name in SERVICE_NAMES]
     today = park.today
     allocate = lambda: services.seats_allocate(lease=lease, seats=seats, start=today, end=lease.end)  # noqa: E731
-    release = lambda: services.seats_release(lease=lease, seats=seats, on=today)  # noqa: E731
+    release = lambda: services.seats_release(lease=lease, seats=seats, on=today, confirm_remove_future=True)  # noqa: E731
     records = [Record(size=park.size, page=name) for name in SERVICE_NAMES]
     allocate(), release()  # warm-up
     for record, func in zip(records, (allocate, release)):

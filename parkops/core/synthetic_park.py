@@ -282,8 +282,8 @@ def _make_headcounts(firms: list[Firm], today: datetime.date, rng: random.Random
         months.append(month)
         month = (month - datetime.timedelta(days=1)).replace(day=1)
     now = _now()
-    rows = [(now, now, firm.pk, _day(m), rng.randint(5, 400), "") for firm in firms for m in months]
-    _insert_rows(HeadcountReport, ("created", "modified", "firm", "month", "headcount", "note"), rows)
+    rows = [(now, now, firm.pk, _day(m), rng.randint(5, 400), "", "") for firm in firms for m in months]
+    _insert_rows(HeadcountReport, ("created", "modified", "firm", "month", "headcount", "note", "confirmation_reason"), rows)
 
 
 def _make_reservations(firms, phases, today, rng) -> None:

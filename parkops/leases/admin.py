@@ -309,8 +309,8 @@ class SeatRequestAdmin(NoDeleteMixin, ParkExportMixin, ServiceWriteAdmin, Simple
 class HeadcountReportAdmin(NoDeleteMixin, ParkExportMixin, ServiceWriteAdmin, SimpleHistoryAdmin):
     """Monthly headcount reports, submitted (or corrected) through headcount_report_submit."""
 
-    list_display = ("firm", "month", "headcount", "submitted_by", "modified")
-    list_filter = (("month", admin.DateFieldListFilter),)
+    list_display = ("firm", "month", "headcount", "flagged", "submitted_by", "modified")
+    list_filter = (("month", admin.DateFieldListFilter), ("confirmation_reason", admin.EmptyFieldListFilter))
     search_fields = ("note", *FIRM_SEARCH)
     date_hierarchy = "month"
     ordering = ("-month", "firm")
@@ -320,9 +320,15 @@ class HeadcountReportAdmin(NoDeleteMixin, ParkExportMixin, ServiceWriteAdmin, Si
     def get_readonly_fields(self, request, obj=None):
         return ("firm", "month", "submitted_by") if obj else ("submitted_by",)
 
+    @admin.display(description=_("需核实"), boolean=True, ordering="confirmation_reason")
+    def flagged(self, obj) -> bool:
+        """True when the report passed the plausibility limits on the reporter's confirmation."""
+        return bool(obj.confirmation_reason)
+
     def save_model(self, request, obj, form, change):
         saved = services.headcount_report_submit(
-            firm=obj.firm, month=obj.month, headcount=obj.headcount, note=obj.note, by=request.user
+            firm=obj.firm, month=obj.month, headcount=obj.headcount, note=obj.note,
+            confirmation_reason=obj.confirmation_reason, by=request.user,
         )
         obj.pk = saved.pk
         obj._state.adding = False

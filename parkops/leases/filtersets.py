@@ -70,10 +70,16 @@ class HeadcountFilterSet(django_filters.FilterSet):
     )
     month_from = django_filters.DateFilter(field_name="month", lookup_expr="gte", label=_("月份起"))
     month_to = django_filters.DateFilter(field_name="month", lookup_expr="lte", label=_("月份止"))
+    flagged = django_filters.BooleanFilter(
+        field_name="confirmation_reason", method="filter_flagged", label=_("需核实（超出合理范围、经确认）")
+    )
 
     class Meta:
         model = HeadcountReport
         fields = ()
+
+    def filter_flagged(self, queryset, name, value):
+        return queryset.exclude(**{name: ""}) if value else queryset.filter(**{name: ""})
 
 
 # --- end of lease and headcount lists ---------------------------------------------------------

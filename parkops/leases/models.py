@@ -343,6 +343,10 @@ class HeadcountReport(TimeStampedModel):
         related_name="+",
     )
     note = models.CharField(_("备注"), max_length=200, blank=True)
+    confirmation_reason = models.CharField(
+        _("确认原因"), max_length=200, blank=True,
+        help_text=_("人数超过所租席位两倍或月份早于12个月前时，填报人确认数字无误的原因；非空即在员工页面标记。"),
+    )
     history = HistoricalRecords(excluded_fields=["modified"])
 
     objects = FirmScopedQuerySet.as_manager()

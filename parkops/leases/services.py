@@ -11,6 +11,15 @@ UPDATE, in primary-key order so two allocators cannot deadlock on them) and
 checked for overlapping holdings here; on PostgreSQL the exclusion constraint
 on LeaseSeat refuses whatever slips past. SQLite runs every transaction in
 IMMEDIATE mode, which serialises writers.
+
+Lock order, for every service that touches holdings: first the lease(s), in id
+order; then the seats, in id order; only then are holdings read (and written).
+A firm row, where one is locked, comes before its leases. Because everyone
+climbs the same ladder no two services can deadlock on each other, and because
+holdings are read under the seats' locks, no service writes back a holding it
+read before another committed a change to it (a release undone by a renew).
+seats_release_any, which may touch several leases, finds them with an unlocked
+read, locks them and then the seats, and starts again if a lease came in between.
 """
 from __future__ import annotations
 
@@ -19,6 +28,7 @@ import random
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import wraps
 
@@ -40,10 +50,15 @@ from .models import CapacityReservation, HeadcountReport, Lease, LeaseSeat, Seat
 from .selectors import free_seats
 
 DEADLOCK_RETRIES = 5
+RELOCK_RETRIES = 20
 MAX_NAMED_SEATS = 12
 
 _stats_lock = threading.Lock()
-stats = {"deadlocks_retried": 0}
+stats = {"deadlocks_retried": 0, "relocks": 0}
+
+
+class _Relock(Exception):
+    """Raised when an unlocked read of what to lock went stale before the locks were held; roll back and retry."""
 
 
 def _pgcode(exc: Exception) -> str | None:
@@ -92,28 +107,48 @@ def _list_codes(codes: Sequence[str]) -> str:
     return shown
 
 
+def _conflict_part(held: LeaseSeat, *, reveal_holders: bool) -> str:
+    """Say who holds a seat when (the firm and lease only for staff)."""
+    if reveal_holders:
+        return _("%(seat)s 已由 %(firm)s（合同 %(lease)s）占用 %(range)s") % {
+            "seat": held.seat.code,
+            "firm": held.lease.firm.short_name,
+            "lease": held.lease.number,
+            "range": _fmt_range(held.start, held.end),
+        }
+    return _("%(seat)s 在 %(range)s 已被占用") % {"seat": held.seat.code, "range": _fmt_range(held.start, held.end)}
+
+
 def _conflict_error(conflicts: Iterable[LeaseSeat], *, reveal_holders: bool) -> ValidationError:
     """Build one message naming every seat and date range in conflict (the holder only for staff)."""
-    parts = []
-    for held in conflicts:
-        if reveal_holders:
-            parts.append(
-                _("%(seat)s 已由 %(firm)s（合同 %(lease)s）占用 %(range)s")
-                % {
-                    "seat": held.seat.code,
-                    "firm": held.lease.firm.short_name,
-                    "lease": held.lease.number,
-                    "range": _fmt_range(held.start, held.end),
-                }
-            )
-        else:
-            parts.append(_("%(seat)s 在 %(range)s 已被占用") % {"seat": held.seat.code, "range": _fmt_range(held.start, held.end)})
+    parts = [_conflict_part(held, reveal_holders=reveal_holders) for held in conflicts]
     shown = "；".join(parts[:MAX_NAMED_SEATS])
     if len(parts) > MAX_NAMED_SEATS:
         shown += _("；另有 %(n)d 处冲突") % {"n": len(parts) - MAX_NAMED_SEATS}
     return ValidationError(
         _("席位冲突，未做任何更改：%(detail)s。请改选其他席位或调整日期。") % {"detail": shown}, code="seat_conflict"
     )
+
+
+@dataclass(frozen=True)
+class SkippedSeat:
+    """A seat seats_allocate(skip_taken=True) left out, and why (a sentence naming the holder only to staff)."""
+
+    seat_id: int
+    code: str
+    reason: str
+
+
+class Allocation(list):
+    """What seats_allocate made: the new holdings (the list itself, as before) and the seats it skipped."""
+
+    def __init__(self, rows: Iterable[LeaseSeat] = (), skipped: Iterable[SkippedSeat] = ()):
+        super().__init__(rows)
+        self.skipped = list(skipped)
+
+    @property
+    def allocated(self) -> list[LeaseSeat]:
+        return list(self)
 
 
 def _check_range(start: datetime.date, end: datetime.date, *, field: str = "end") -> None:
@@ -189,8 +224,12 @@ def lease_create(
     seats: Sequence[Seat] = (),
     by=None,
     reveal_holders: bool = True,
+    skip_taken: bool = False,
 ) -> Lease:
-    """Create a lease for a firm and, if seats are given, allocate them for the whole lease period."""
+    """Create a lease for a firm and, if seats are given, allocate them for the whole lease period.
+
+    The allocation (holdings made, seats skipped with skip_taken=True: see seats_allocate) is `lease.allocation`.
+    """
     firm = Firm.objects.select_for_update().get(pk=firm.pk)
     if firm.status == FirmStatus.EXITED:
         raise ValidationError({"firm": _("企业 %(firm)s 已退出园区，不能新签租约；请先恢复其状态。") % {"firm": firm}})
@@ -212,8 +251,11 @@ def lease_create(
         raise ValidationError({"monthly_rate": _("政策免租的租约月租应为 0；如需收费请改为补贴或市场租金。")})
     lease.full_clean()
     _history_user(lease, by).save()
+    lease.allocation = Allocation()
     if seats:
-        seats_allocate(lease=lease, seats=seats, by=by, reveal_holders=reveal_holders)
+        lease.allocation = seats_allocate(
+            lease=lease, seats=seats, by=by, reveal_holders=reveal_holders, skip_taken=skip_taken
+        )
     return lease
 
 
@@ -226,10 +268,13 @@ def seats_allocate(
     end: datetime.date | None = None,
     by=None,
     reveal_holders: bool = True,
-) -> list[LeaseSeat]:
-    """Hold many seats under one lease for [start, end) (default: the lease's period). All or nothing.
+    skip_taken: bool = False,
+) -> Allocation:
+    """Hold many seats under one lease for [start, end) (default: the lease's period).
 
-    Runs a fixed number of queries whatever the number of seats.
+    All or nothing by default. With skip_taken=True the seats that cannot be held (held by another lease in the
+    period, out of service, no longer there) are left out and listed in the result's `skipped`, with the reason;
+    if none is left, it is refused. Runs a fixed number of queries whatever the number of seats.
     """
     lease = _lock_lease(lease)
     start = start or lease.start
@@ -240,17 +285,44 @@ def seats_allocate(
     if not seat_ids:
         raise ValidationError(_("没有选择任何席位；请至少选择一个席位。"))
     locked = _lock_seats(seat_ids, (start, end))
+    skipped: list[SkippedSeat] = []
     if len(locked) != len(seat_ids):
-        raise ValidationError(_("有 %(n)d 个所选席位不存在（可能已被删除）；请刷新后重选。") % {"n": len(seat_ids) - len(locked)})
-    _check_seats_usable(locked, start, end)
+        if not skip_taken:
+            raise ValidationError(_("有 %(n)d 个所选席位不存在（可能已被删除）；请刷新后重选。") % {"n": len(seat_ids) - len(locked)})
+        given = {seat.pk: getattr(seat, "code", "") for seat in seats}
+        gone = sorted(set(seat_ids) - {s.pk for s in locked})
+        for pk in gone:
+            code = given.get(pk) or f"#{pk}"
+            skipped.append(SkippedSeat(pk, code, _("%(seat)s 已不存在（可能已被删除）") % {"seat": code}))
+    if skip_taken:
+        unusable = _unusable_seats(locked, start, end)
+        skipped += [SkippedSeat(s.pk, s.code, unusable[s.pk]) for s in locked if s.pk in unusable]
+        locked = [s for s in locked if s.pk not in unusable]
+    else:
+        _check_seats_usable(locked, start, end)
+    seat_ids = [s.pk for s in locked]
     conflicts = list(
         LeaseSeat.objects.filter(seat_id__in_ids=seat_ids)
         .overlapping(start, end)
         .select_related("seat", "lease__firm")
         .order_by("seat__code", "start")
-    )
-    if conflicts:
+    ) if seat_ids else []
+    if conflicts and not skip_taken:
         raise _conflict_error(conflicts, reveal_holders=reveal_holders)
+    if conflicts:
+        reasons: dict[int, list[str]] = {}
+        codes = {held.seat_id: held.seat.code for held in conflicts}
+        for held in conflicts:
+            reasons.setdefault(held.seat_id, []).append(_conflict_part(held, reveal_holders=reveal_holders))
+        skipped += [SkippedSeat(pk, codes[pk], "；".join(r)) for pk, r in reasons.items()]
+        skipped = sorted(skipped, key=lambda s: s.code)
+        seat_ids = [pk for pk in seat_ids if pk not in reasons]
+    if not seat_ids:
+        raise ValidationError(
+            _("所选席位都不能分配，未做任何更改：%(why)s。请改选其他席位或调整日期。")
+            % {"why": "；".join(s.reason for s in skipped[:MAX_NAMED_SEATS])},
+            code="nothing_free",
+        )
     rows = [LeaseSeat(lease=lease, seat_id=seat_id, start=start, end=end) for seat_id in seat_ids]
     # Lease and seats were checked above under lock; skip the FK and constraint queries. The rows differ
     # only in seat_id (excluded), so validating one validates them all.
@@ -262,12 +334,17 @@ def seats_allocate(
         rows = list(held)
         ids = [row.pk for row in rows]
     _insert_history_from_rows(ids, "+", by=by, reason="allocate")
-    return rows
+    return Allocation(rows, skipped)
 
 
 def _lock_seat_ids(seat_ids: Sequence[int]) -> None:
     """Lock the seats' rows (as _lock_seats) without building a Seat per row, for callers that only need the lock."""
     list(Seat.objects.select_for_update().filter(pk__in_ids=seat_ids).order_by("pk").values_list("pk", flat=True))
+
+
+def _lock_seats_held(holdings) -> None:
+    """Lock, in id order, the seats of a LeaseSeat queryset's rows, in one statement."""
+    list(Seat.objects.select_for_update().filter(pk__in=holdings.values("seat_id")).order_by("pk").values_list("pk", flat=True))
 
 
 def _holding_spans(holdings) -> list[tuple[int, datetime.date, datetime.date]]:
@@ -317,36 +394,103 @@ def _insert_history_from_rows(ids: Sequence[int], history_type: str, *, by, reas
         )
 
 
-def _release(*, holdings, seats: Sequence[Seat], on: datetime.date, by, nothing_held: str) -> int:
-    """End the given seats' holdings among `holdings` from `on`, under the seats' locks."""
+def _release_ids(seats: Sequence[Seat], on: datetime.date) -> list[int]:
+    """Return the seat ids to release, sorted, or refuse an empty selection or a missing date."""
     seat_ids = sorted({seat.pk for seat in seats})
     if not seat_ids:
         raise ValidationError(_("没有选择任何席位；请至少选择一个席位。"))
     if on is None:
         raise ValidationError({"on": _("请填写释放日期。")})
+    return seat_ids
+
+
+@allocation_write
+def seats_release(
+    *, lease: Lease, seats: Sequence[Seat], on: datetime.date, by=None, confirm_remove_future: bool = False
+) -> int:
+    """End the given seats' holdings under a lease from `on` (the seat is free that day). Returns holdings changed.
+
+    Holdings that start on or after `on` would be removed outright: that is refused, listing them, unless
+    `confirm_remove_future` is true. Holdings that started before `on` are shortened to end on it.
+    """
+    seat_ids = _release_ids(seats, on)
+    lease = _lock_lease(lease)
     _lock_seat_ids(seat_ids)
-    spans = _holding_spans(holdings.filter(seat_id__in_ids=seat_ids, end__gt=on))
+    spans = _holding_spans(LeaseSeat.objects.filter(lease=lease, seat_id__in_ids=seat_ids, end__gt=on))
     if not spans:
-        raise ValidationError(nothing_held)
+        raise ValidationError(
+            _("租约 %(lease)s 在 %(on)s 及以后没有占用所选席位，无需释放；请检查所选席位和日期。") % {"lease": lease.number, "on": on}
+        )
+    _refuse_unconfirmed_removal(spans, on, confirmed=confirm_remove_future)
     return _end_holdings(spans, on, by=by, reason="release")
 
 
 @allocation_write
-def seats_release(*, lease: Lease, seats: Sequence[Seat], on: datetime.date, by=None) -> int:
-    """End the given seats' holdings under a lease from `on` (the seat is free that day). Returns holdings changed."""
-    lease = _lock_lease(lease)
-    nothing_held = _("租约 %(lease)s 在 %(on)s 及以后没有占用所选席位，无需释放；请检查所选席位和日期。") % {
-        "lease": lease.number,
-        "on": on,
-    }
-    return _release(holdings=LeaseSeat.objects.filter(lease=lease), seats=seats, on=on, by=by, nothing_held=nothing_held)
+def seats_release_any(
+    *, seats: Sequence[Seat], on: datetime.date, by=None, confirm_remove_future: bool = False
+) -> int:
+    """End every holding of the given seats from `on`, whatever lease holds them (the planner's release).
+
+    As seats_release, holdings that start on or after `on` are removed only with `confirm_remove_future`.
+    """
+    seat_ids = _release_ids(seats, on)
+    for _attempt in range(RELOCK_RETRIES):
+        try:
+            with transaction.atomic():
+                spans = _lock_holders_then_seats(seat_ids, on)
+                if not spans:
+                    raise ValidationError(_("所选席位在 %(on)s 及以后没有被占用，无需释放。") % {"on": on})
+                _refuse_unconfirmed_removal(spans, on, confirmed=confirm_remove_future)
+                return _end_holdings(spans, on, by=by, reason="release")
+        except _Relock:
+            with _stats_lock:
+                stats["relocks"] += 1
+            continue  # the savepoint's rollback released this attempt's locks
+    raise OperationalError("seats_release_any: the leases holding the seats kept changing; nothing was released, please retry")
 
 
-@allocation_write
-def seats_release_any(*, seats: Sequence[Seat], on: datetime.date, by=None) -> int:
-    """End every holding of the given seats from `on`, whatever lease holds them (the planner's release)."""
-    nothing_held = _("所选席位在 %(on)s 及以后没有被占用，无需释放。") % {"on": on}
-    return _release(holdings=LeaseSeat.objects.all(), seats=seats, on=on, by=by, nothing_held=nothing_held)
+def _refuse_unconfirmed_removal(spans: Sequence[tuple], on: datetime.date, *, confirmed: bool) -> None:
+    """Refuse, listing seat, lease and start, to remove holdings that start on or after `on`, unless confirmed."""
+    future = [pk for pk, start, _end in spans if start >= on]
+    if not future or confirmed:
+        return
+    rows = list(
+        LeaseSeat.objects.filter(pk__in_ids=future)
+        .order_by("seat__code", "start")
+        .values_list("seat__code", "lease__number", "start")
+    )
+    listed = "；".join(
+        _("%(seat)s（合同 %(lease)s，自 %(start)s 起）") % {"seat": code, "lease": number, "start": start.isoformat()}
+        for code, number, start in rows[:MAX_NAMED_SEATS]
+    )
+    if len(rows) > MAX_NAMED_SEATS:
+        listed += _("；另有 %(n)d 处") % {"n": len(rows) - MAX_NAMED_SEATS}
+    raise ValidationError(
+        _(
+            "以下 %(n)d 处占用在释放日期 %(on)s 当天或之后才开始，释放会将其整条撤销：%(list)s。未做任何更改。"
+            "如确认撤销，请勾选“确认撤销尚未开始的占用”后再执行；如只想缩短占用，请把释放日期改到其开始日期之后。"
+        )
+        % {"n": len(rows), "on": on.isoformat(), "list": listed},
+        code="future_holdings",
+    )
+
+
+def _lock_holders_then_seats(seat_ids: Sequence[int], on: datetime.date) -> list[tuple]:
+    """Lock the leases holding the seats after `on` (id order), then the seats (id order); return the holdings.
+
+    The leases are found by an unlocked read. Once the seats are locked no holding of them can change, so the
+    holdings read then are final; if one belongs to a lease not locked (allocated in between), raise _Relock:
+    locking it now would take a lease after seats, against every other service's order.
+    """
+    holders = LeaseSeat.objects.filter(seat_id__in_ids=seat_ids, end__gt=on)
+    lease_ids = sorted(set(holders.values_list("lease_id", flat=True)))
+    if lease_ids:
+        list(Lease.objects.select_for_update().filter(pk__in_ids=lease_ids).order_by("pk").values_list("pk", flat=True))
+    _lock_seat_ids(seat_ids)
+    rows = list(holders.order_by("pk").values_list("pk", "start", "end", "lease_id"))
+    if not {lease_id for *_span, lease_id in rows} <= set(lease_ids):
+        raise _Relock
+    return [(pk, start, end) for pk, start, end, _lease in rows]
 
 
 @allocation_write
@@ -361,6 +505,7 @@ def lease_terminate(*, lease: Lease, on: datetime.date, reason: str = "", by=Non
         raise ValidationError(
             {"on": _("终止日期 %(on)s 晚于租约止租日 %(end)s；到期租约无需终止。") % {"on": on, "end": lease.end}}
         )
+    _lock_seats_held(LeaseSeat.objects.filter(lease=lease, end__gt=on))
     holdings = _holding_spans(LeaseSeat.objects.filter(lease=lease, end__gt=on))
     _end_holdings(holdings, on, by=by, reason="terminate")
     lease.terminated_on = on
@@ -383,6 +528,9 @@ def lease_renew(*, lease: Lease, new_end: datetime.date, by=None, reveal_holders
             {"end": _("续签后的止租日必须晚于当前止租日 %(end)s。") % {"end": lease.end}}
         )
     old_end = lease.end
+    # The lease's lock keeps its set of holdings still; the seats' locks (taken before reading the holdings'
+    # dates) keep a concurrent release of a seat from being written over with the new end.
+    _lock_seats_held(LeaseSeat.objects.filter(lease=lease, end=old_end))
     holdings = list(LeaseSeat.objects.filter(lease=lease, end=old_end).order_by("pk"))
     seat_ids = sorted({h.seat_id for h in holdings})
     if seat_ids:
@@ -433,6 +581,20 @@ def _check_seats_usable(locked: Sequence[Seat], start: datetime.date, end: datet
             % {"seats": _list_codes(out), "range": _fmt_range(start, end)},
             code="seat_out_of_service",
         )
+
+
+def _unusable_seats(locked: Sequence[Seat], start: datetime.date, end: datetime.date) -> dict[int, str]:
+    """Return, per seat id, why a seat cannot be held over [start, end): absent on some day, or out of service.
+
+    The skipping form of _check_seats_usable (seats_allocate with skip_taken); no query.
+    """
+    reasons = {}
+    for s in locked:
+        if s.available_from > start or (s.retired_on is not None and s.retired_on < end):
+            reasons[s.pk] = _("%(seat)s 在该期间并非每天都存在") % {"seat": _existence_text(s)}
+        elif s.down:
+            reasons[s.pk] = _("%(seat)s 在该期间有停用期") % {"seat": s.code}
+    return reasons
 
 
 @allocation_write
@@ -832,11 +994,53 @@ def _month_start(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
 
 
+HEADCOUNT_PER_SEAT_LIMIT = 2  # a report above this many people per seat needs a confirmation with a reason
+HEADCOUNT_MONTHS_BACK = 12  # ... and so does a report for a month further back than this
+
+
+def _add_months(day: datetime.date, n: int) -> datetime.date:
+    months = day.year * 12 + day.month - 1 + n
+    return datetime.date(months // 12, months % 12 + 1, 1)
+
+
+def headcount_doubts(*, firm: Firm, month: datetime.date, headcount: int) -> list[str]:
+    """Return why a report needs confirming (each sentence names the figure and the limit), or [] when plausible.
+
+    The seats are those the firm held at any time in the month (distinct seats whose holding meets the month):
+    never fewer than it held on any one day, so a firm that grew during the month is not flagged. One query.
+    """
+    doubts = []
+    seats = (
+        LeaseSeat.objects.filter(lease__firm=firm)
+        .overlapping(month, _add_months(month, 1))
+        .values("seat_id")
+        .distinct()
+        .count()
+    )
+    limit = HEADCOUNT_PER_SEAT_LIMIT * seats
+    if headcount > limit:
+        doubts.append(
+            _("在岗人数 %(n)s 人超过 %(month)s 所租席位 %(seats)s 席的 %(k)s 倍（上限 %(limit)s 人）。")
+            % {"n": headcount, "month": month.strftime("%Y-%m"), "seats": seats, "k": HEADCOUNT_PER_SEAT_LIMIT, "limit": limit}
+        )
+    earliest = _add_months(_month_start(timezone.localdate()), -HEADCOUNT_MONTHS_BACK)
+    if month < earliest:
+        doubts.append(
+            _("月份 %(month)s 早于 %(k)s 个月前（不经确认最早可填 %(earliest)s）。")
+            % {"month": month.strftime("%Y-%m"), "k": HEADCOUNT_MONTHS_BACK, "earliest": earliest.strftime("%Y-%m")}
+        )
+    return doubts
+
+
 @allocation_write
 def headcount_report_submit(
-    *, firm: Firm, month: datetime.date, headcount: int, note: str = "", by=None
+    *, firm: Firm, month: datetime.date, headcount: int, note: str = "", confirmation_reason: str = "", by=None
 ) -> HeadcountReport:
-    """Submit a firm's headcount for a month; a second submission for the month corrects the first (history keeps it)."""
+    """Submit a firm's headcount for a month; a second submission for the month corrects the first (history keeps it).
+
+    A report above twice the firm's seats, or for a month more than 12 months back, is refused unless
+    `confirmation_reason` says why the figure is right; the reason is stored on the report and staff screens flag it.
+    """
     if month is None:
         raise ValidationError({"month": _("请填写月份。")})
     month = _month_start(month)
@@ -846,13 +1050,27 @@ def headcount_report_submit(
         raise ValidationError({"headcount": _("在岗人数必须是整数。")})
     if headcount < 0:
         raise ValidationError({"headcount": _("在岗人数不能为负数（收到 %(n)s）。") % {"n": headcount}})
-    report = HeadcountReport.objects.select_for_update().filter(firm=firm, month=month).first()
+    # The firm's lock serialises its submissions: the first for a month creates it, and each later one (waiting
+    # here) then finds it and corrects it, instead of failing on the unique constraint.
+    firm = Firm.objects.select_for_update().get(pk=firm.pk)
+    doubts = headcount_doubts(firm=firm, month=month, headcount=headcount)
+    confirmation_reason = (confirmation_reason or "").strip()
+    if doubts and not confirmation_reason:
+        raise ValidationError(
+            {
+                "confirmation_reason": ValidationError(
+                    "".join(doubts) + _("如数字无误，请勾选确认并填写原因后再提交。"), code="needs_confirmation"
+                )
+            }
+        )
+    report = HeadcountReport.objects.filter(firm=firm, month=month).first()
     if report is None:
         report = HeadcountReport(firm=firm, month=month)
     report.headcount = headcount
     report.note = note
+    report.confirmation_reason = confirmation_reason[:200] if doubts else ""
     report.submitted_by = by
-    report.full_clean(validate_unique=False)
+    report.full_clean(validate_unique=False, validate_constraints=False)
     _history_user(report, by).save()
     return report
 
@@ -901,8 +1119,8 @@ def lease_seat_change(
     *, holding: LeaseSeat, start: datetime.date, end: datetime.date, by=None, reveal_holders: bool = True
 ) -> LeaseSeat:
     """Move one holding's dates to [start, end), inside its lease's period and clear of other holdings of the seat."""
-    holding = LeaseSeat.objects.select_for_update().get(pk=holding.pk)
-    lease = _lock_lease(holding.lease)
+    holding = _lock_holding(holding)
+    lease = holding.lease
     _check_range(start, end)
     _check_lease_takes(
         lease, start, end, closed=_("租约 %(lease)s 已于 %(on)s 终止，不能再调整席位；请新建租约。"), field="end"
@@ -925,6 +1143,15 @@ def lease_seat_change(
 @allocation_write
 def lease_seat_remove(*, holding: LeaseSeat, by=None) -> None:
     """Remove one holding entered by mistake; history keeps the row. To end a holding early use seats_release."""
-    holding = LeaseSeat.objects.select_for_update().get(pk=holding.pk)
-    _lock_lease(holding.lease)
+    holding = _lock_holding(holding)
     _history_user(holding, by).delete()
+
+
+def _lock_holding(holding: LeaseSeat) -> LeaseSeat:
+    """Lock a holding's lease, then its seat, then read the holding (the services' one lock order)."""
+    lease_id, seat_id = LeaseSeat.objects.filter(pk=holding.pk).values_list("lease_id", "seat_id").get()
+    lease = _lock_lease(Lease(pk=lease_id))
+    _lock_seat_ids([seat_id])
+    holding = LeaseSeat.objects.select_for_update().get(pk=holding.pk)
+    holding.lease = lease
+    return holding

@@ -43,6 +43,7 @@ class HeadcountTable(tables.Table):
     headcount = tables.Column(verbose_name=_("在岗人数"), attrs=NUM)
     submitted_by = tables.Column(verbose_name=_("填报人"), default="")
     modified = tables.DateTimeColumn(verbose_name=_("填报时间"))
+    confirmation_reason = tables.Column(verbose_name=_("需核实（填报人确认原因）"), default="")
     note = tables.Column(verbose_name=_("备注"))
 
     class Meta:
@@ -51,6 +52,11 @@ class HeadcountTable(tables.Table):
         template_name = "django_tables2/table.html"
         attrs = {"class": "data"}
         order_by = ("-month", "firm")
+        # A report confirmed past the plausibility limits (above twice the seats, or an old month) stands out.
+        row_attrs = {"class": lambda record: "flagged" if record.confirmation_reason else ""}
+
+    def render_confirmation_reason(self, value):
+        return format_html('<span class="flag" title="{}">⚠ {}</span>', _("超出合理范围，经填报人确认"), value)
 
 
 # --- end of lease and headcount lists ---------------------------------------------------------

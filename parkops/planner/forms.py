@@ -138,6 +138,10 @@ class FloorActionForm(FirmChoiceMixin, forms.Form):
     )
     start = _date_field(_("开始日期"), required=False)
     end = _date_field(_("结束日期（不含）"), required=False)
+    skip_taken = forms.BooleanField(
+        label=_("只分配空闲的席位，跳过已占用或停用的"), required=False,
+        help_text=_("不勾选时全部分配或全部不分配。"),
+    )
     rent_terms = forms.ChoiceField(
         label=_("租金条款"), choices=RentTerms.choices, initial=RentTerms.FREE_POLICY, required=False
     )
@@ -147,6 +151,7 @@ class FloorActionForm(FirmChoiceMixin, forms.Form):
     end_holdings = forms.BooleanField(
         label=_("同时结束占用：从生效日起释放这些席位（尚未开始的占用将被撤销）"), required=False
     )
+    confirm_remove_future = forms.BooleanField(label=_("确认撤销尚未开始的占用"), required=False)
     note = forms.CharField(label=_("备注"), required=False, max_length=200)
 
     def __init__(self, *args, floor: Floor, **kwargs):

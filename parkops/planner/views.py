@@ -267,22 +267,33 @@ def _allocate(data, by) -> str:
             reservation=data["reservation"], seats=seats, start=data["start"], end=data["end"],
             rent_terms=data["rent_terms"] or RentTerms.FREE_POLICY, monthly_rate=data["monthly_rate"] or 0, by=by,
         )
+        allocation = lease.allocation
     elif data["lease"] is not None:
         lease = data["lease"]
-        services.seats_allocate(lease=lease, seats=seats, start=data["start"], end=data["end"], by=by)
+        allocation = services.seats_allocate(
+            lease=lease, seats=seats, start=data["start"], end=data["end"], by=by, skip_taken=data["skip_taken"]
+        )
     else:
         lease = services.lease_create(
             firm=data["firm"], start=data["start"], end=data["end"], rent_terms=data["rent_terms"] or RentTerms.FREE_POLICY,
-            monthly_rate=data["monthly_rate"] or 0, seats=seats, by=by,
+            monthly_rate=data["monthly_rate"] or 0, seats=seats, by=by, skip_taken=data["skip_taken"],
         )
-    return _("已将 %(n)d 个席位分配给 %(firm)s（合同 %(lease)s，%(start)s 至 %(end)s，不含止日）。") % {
-        "n": len(seats), "firm": data["firm"], "lease": lease.number,
+        allocation = lease.allocation
+    notice = _("已将 %(n)d 个席位分配给 %(firm)s（合同 %(lease)s，%(start)s 至 %(end)s，不含止日）。") % {
+        "n": len(allocation), "firm": data["firm"], "lease": lease.number,
         "start": data["start"] or lease.start, "end": data["end"] or lease.end,
     }
+    if allocation.skipped:
+        notice += _("跳过 %(n)d 个席位：%(why)s。") % {
+            "n": len(allocation.skipped), "why": "；".join(s.reason for s in allocation.skipped),
+        }
+    return notice
 
 
 def _release(data, by) -> str:
-    n = services.seats_release_any(seats=data["seats"], on=data["release_on"], by=by)
+    n = services.seats_release_any(
+        seats=data["seats"], on=data["release_on"], by=by, confirm_remove_future=data["confirm_remove_future"]
+    )
     return _("已从 %(on)s 起释放 %(n)d 处席位占用。") % {"on": data["release_on"], "n": n}
 
 

@@ -31,6 +31,39 @@ class HeadcountForm(forms.Form):
         },
     )
     note = forms.CharField(label=_("备注"), max_length=200, required=False)
+    # Shown only when needed: the service refuses an implausible report (above twice the seats, or a month more than
+    # 12 months back) until the reporter confirms it with a reason.
+    confirm = forms.BooleanField(label=_("我确认以上数字无误"), required=False)
+    confirmation_reason = forms.CharField(
+        label=_("确认原因"), max_length=200, required=False,
+        help_text=_("例如：含外派驻场人员、补报历史月份。"),
+    )
+    CONFIRMATION_FIELDS = ("confirm", "confirmation_reason")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.needs_confirmation = bool(self.data.get("confirm") or self.data.get("confirmation_reason"))
+
+    def fields_to_show(self):
+        """Return the bound fields to render: the confirmation pair only once a report needs it."""
+        return [f for f in self if self.needs_confirmation or f.name not in self.CONFIRMATION_FIELDS]
+
+    def clean(self):
+        cleaned = super().clean()
+        reason = (cleaned.get("confirmation_reason") or "").strip()
+        if cleaned.get("confirm") and not reason:
+            self.add_error("confirmation_reason", _("勾选确认时请填写原因。"))
+        elif reason and not cleaned.get("confirm"):
+            self.add_error("confirm", _("填写了确认原因，请同时勾选“我确认以上数字无误”。"))
+        return cleaned
+
+    def service_kwargs(self) -> dict:
+        """Return the cleaned data as headcount_report_submit takes it."""
+        data = self.cleaned_data
+        return {
+            "month": data["month"], "headcount": data["headcount"], "note": data["note"],
+            "confirmation_reason": data["confirmation_reason"].strip() if data.get("confirm") else "",
+        }
 
 
 class SeatRequestForm(forms.Form):

@@ -164,9 +164,10 @@ class HeadcountView(TenantMixin, TemplateView):
         form = HeadcountForm(request.POST)
         if form.is_valid():
             try:
-                report = services.headcount_report_submit(firm=self.firm, by=request.user, **form.cleaned_data)
+                report = services.headcount_report_submit(firm=self.firm, by=request.user, **form.service_kwargs())
             except ValidationError as exc:
                 add_service_error(form, exc)
+                form.needs_confirmation |= "confirmation_reason" in getattr(exc, "error_dict", {})
             else:
                 messages.success(
                     request, _("已保存 %(month)s 的在岗人数：%(n)s 人。") % {"month": f"{report.month:%Y-%m}", "n": report.headcount}

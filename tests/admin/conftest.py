@@ -27,7 +27,7 @@ def make_park(n: int, *, first: int = 0, by=None):
         services.seats_set_condition(seats=list(floor.seats.order_by("code")[5:]), condition="out_of_service", on=today, by=by)
         services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=10 + i, by=by)
         services.seat_request_create(firm=firm, seats=2, wanted_from=today, reason="扩招", by=by)
-        services.headcount_report_submit(firm=firm, month=today.replace(day=1), headcount=20 + i, by=by)
+        services.headcount_report_submit(confirmation_reason="测试数据", firm=firm, month=today.replace(day=1), headcount=20 + i, by=by)
         factories.tenant_user(firm, username=f"tenant{i}")
     return {"zone": zone, "phase": phase, "building": building, "floors": floors, "lines": list(BusinessLine.objects.all())}
 

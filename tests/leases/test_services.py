@@ -86,7 +86,8 @@ def test_out_of_service_seats_cannot_be_allocated(floor, firm):
 def test_seats_release_shortens_and_removes_future_holdings(floor, firm, staff):
     lease = make_lease(firm, seats=seats(floor, 3))
     future = services.seats_allocate(lease=lease, seats=seats(floor, 1, offset=5), start=D(2026, 9, 1))
-    changed = services.seats_release(lease=lease, seats=seats(floor, 1) + seats(floor, 1, offset=5), on=D(2026, 8, 1), by=staff)
+    changed = services.seats_release(lease=lease, seats=seats(floor, 1) + seats(floor, 1, offset=5), on=D(2026, 8, 1), by=staff,
+                                       confirm_remove_future=True)
     assert changed == 2
     first = LeaseSeat.objects.get(lease=lease, seat__code="C-1-3F-0001")
     assert first.end == D(2026, 8, 1)
@@ -185,19 +186,20 @@ def test_seat_request_lifecycle(firm, other_firm, staff):
         services.seat_request_decide(request=request, approve=False, reason="重复", by=staff)
 
 
-def test_headcount_report_one_per_month_and_corrections_keep_history(firm):
+def test_headcount_report_one_per_month_and_corrections_keep_history(firm, floor):
     today = dt.date.today()
-    first = services.headcount_report_submit(firm=firm, month=today.replace(day=15), headcount=120)
+    make_lease(firm, seats=seats(floor, 40), start=today - dt.timedelta(days=40), end=today + dt.timedelta(days=400))
+    first = services.headcount_report_submit(firm=firm, month=today.replace(day=15), headcount=60)
     assert first.month == today.replace(day=1)
-    again = services.headcount_report_submit(firm=firm, month=today, headcount=135)
+    again = services.headcount_report_submit(firm=firm, month=today, headcount=75)
     assert again.pk == first.pk and HeadcountReport.objects.count() == 1
-    assert list(HeadcountReport.history.filter(id=first.pk).values_list("headcount", flat=True)) == [135, 120]
+    assert list(HeadcountReport.history.filter(id=first.pk).values_list("headcount", flat=True)) == [75, 60]
     next_month = (today.replace(day=28) + dt.timedelta(days=5)).replace(day=1)
     for bad, message in [({"month": next_month, "headcount": 1}, "未来"), ({"month": today, "headcount": -1}, "负数"),
                          ({"month": today, "headcount": "12"}, "整数")]:
         with pytest.raises(ValidationError, match=message):
             services.headcount_report_submit(firm=firm, **bad)
-    assert HeadcountReport.objects.get().headcount == 135
+    assert HeadcountReport.objects.get().headcount == 75
 
 
 def _allocate_queries(firm, n_seats, level):

@@ -343,7 +343,9 @@ def test_seat_history_lists_holders_and_changes(staff_client, floor, firm, other
     seat = seats_of(floor, 1)[0]
     factories.make_lease(firm, seats=[seat], start=datetime.date(2025, 1, 1), end=JAN1)
     future = factories.make_lease(other_firm, seats=[seat], start=datetime.date(2026, 6, 1), end=NEXT_JAN1)
-    services.seats_release(lease=future, seats=[seat], on=datetime.date(2026, 6, 1))  # removed before it started
+    services.seats_release(  # removed before it started
+        lease=future, seats=[seat], on=datetime.date(2026, 6, 1), confirm_remove_future=True
+    )
     services.seats_set_condition(seats=[seat], condition=SeatCondition.OUT_OF_SERVICE, note="漏水", on=JAN1, by=None)
     response = staff_client.get(reverse("planner:seat_history", args=[seat.pk]))
     html = response.content.decode()

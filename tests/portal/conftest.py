@@ -33,8 +33,9 @@ def build_world(floor, firm, other_firm, *, own_seats=10, other_seats=10):
         other_admin=factories.tenant_user(other_firm, "majorel-admin", role=MemberRole.ADMIN),
         request=services.seat_request_create(firm=firm, seats=5, wanted_from=today, reason="扩招"),
         other_request=services.seat_request_create(firm=other_firm, seats=7, wanted_from=today, reason="迈睿扩编"),
-        headcount=services.headcount_report_submit(firm=firm, month=month, headcount=12),
-        other_headcount=services.headcount_report_submit(firm=other_firm, month=month, headcount=9),
+        # a reason is stored only when a report needs one (with own_seats=3, 12 people is above twice the seats)
+        headcount=services.headcount_report_submit(firm=firm, month=month, headcount=12, confirmation_reason="测试数据"),
+        other_headcount=services.headcount_report_submit(firm=other_firm, month=month, headcount=9, confirmation_reason="测试数据"),
         reservation=services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=100),
         other_reservation=services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=other_firm, phase=phase, seats=200),
     )

@@ -99,7 +99,8 @@ def test_home_query_count_is_fixed(client, floor, firm, other_firm, django_asser
     world = build_world(floor, firm, other_firm, own_seats=own_seats, other_seats=40 - own_seats)
     for i in range(own_seats // 3):  # more leases, requests and reports with the bigger data set
         services.seat_request_create(firm=firm, seats=i + 1, wanted_from=world.today, reason=f"第{i}批")
-        services.headcount_report_submit(firm=firm, month=datetime.date(2020, 1 + i % 12, 1) , headcount=i)
+        services.headcount_report_submit(firm=firm, month=datetime.date(2020, 1 + i % 12, 1) , headcount=i,
+                                         confirmation_reason="补报历史月份")
     login(client, world.admin)
     # session, user, groups, membership with its firm, firm allocation (2), latest headcount, requests, reservations
     with django_assert_num_queries(9):
@@ -261,10 +262,10 @@ def test_headcount_post_ignores_firm_and_other_fields(client, world):
     login(client, world.admin)
     month = f"{world.today:%Y-%m}"
     client.post(reverse("portal:headcount"), {
-        "month": month, "headcount": "33", "firm": world.other_firm.pk, "firm_id": world.other_firm.pk,
+        "month": month, "headcount": "19", "firm": world.other_firm.pk, "firm_id": world.other_firm.pk,
         "submitted_by": world.other_admin.pk,
     })
-    assert HeadcountReport.objects.get(firm=world.firm).headcount == 33
+    assert HeadcountReport.objects.get(firm=world.firm).headcount == 19
     assert HeadcountReport.objects.get(firm=world.other_firm).headcount == 9
     assert HeadcountReport.objects.get(firm=world.firm).submitted_by == world.admin
 
@@ -346,8 +347,8 @@ def test_new_seats_show_in_portal_after_approval(client, world, staff):
 ])
 def test_other_pages_query_counts_are_fixed(client, world, django_assert_num_queries, size, name, queries):
     for i in range(size):
-        services.headcount_report_submit(firm=world.firm, month=datetime.date(2020 + i // 12, 1 + i % 12, 1), headcount=i)
-        services.headcount_report_submit(firm=world.firm, month=datetime.date(2020 + i // 12, 1 + i % 12, 1), headcount=i + 1)
+        services.headcount_report_submit(confirmation_reason="测试数据", firm=world.firm, month=datetime.date(2020 + i // 12, 1 + i % 12, 1), headcount=i)
+        services.headcount_report_submit(confirmation_reason="测试数据", firm=world.firm, month=datetime.date(2020 + i // 12, 1 + i % 12, 1), headcount=i + 1)
         services.seat_request_create(firm=world.firm, seats=i + 1, wanted_from=world.today, reason=f"批次{i}")
         factories.tenant_user(world.firm, f"pingan-{i}")
         services.lease_create(firm=world.firm, start=world.today, end=world.today + datetime.timedelta(days=30),

@@ -59,9 +59,9 @@ class SmallPark:
             "L4": factories.make_lease(self.firm["丙"], seats=[s["C1"], s["C2"], s["C3"]], start=D(2026, 2, 1), end=D(2027, 2, 1), number="L4"),
         }
         services.seats_release(lease=self.lease["L4"], seats=[s["C3"]], on=D(2026, 5, 10))
-        services.headcount_report_submit(firm=self.firm["甲"], month=D(2026, 3, 1), headcount=3)
-        services.headcount_report_submit(firm=self.firm["乙"], month=D(2026, 2, 1), headcount=1)
-        services.headcount_report_submit(firm=self.firm["乙"], month=D(2026, 4, 1), headcount=2)
+        services.headcount_report_submit(confirmation_reason="测试数据", firm=self.firm["甲"], month=D(2026, 3, 1), headcount=3)
+        services.headcount_report_submit(confirmation_reason="测试数据", firm=self.firm["乙"], month=D(2026, 2, 1), headcount=1)
+        services.headcount_report_submit(confirmation_reason="测试数据", firm=self.firm["乙"], month=D(2026, 4, 1), headcount=2)
 
 
 @pytest.fixture
@@ -108,7 +108,7 @@ def build_big_park(n_seats: int, *, n_firms: int = 40):
             firm.business_lines.set(lines[i % 4 : i % 4 + 2])
             factories.make_lease(firm, seats=leasable[i * chunk : (i + 1) * chunk], start=D(2025, 1 + i % 12, 1), end=D(2026, 12 + i % 3 - 2, 1))
             for month in (D(2026, 1, 1), D(2026, 6, 1), D(2026, 10, 1)):
-                services.headcount_report_submit(firm=firm, month=month, headcount=chunk + 5 - i % 10)
+                services.headcount_report_submit(confirmation_reason="测试数据", firm=firm, month=month, headcount=chunk + 5 - i % 10)
         zone = factories.ZoneFactory(code="D", declared_seats=0, sort_order=9)
         for n in (1, 2, 3, 4):
             phase = factories.PhaseFactory(zone=zone, number=n, planned_capacity=35000, expected_handover=D(2027, n, 1))
