@@ -24,7 +24,7 @@ def taken(floor, other_firm):
     seats = list(Seat.objects.filter(floor=floor).order_by("code")[:5])
     other = factories.make_lease(other_firm, start=dt.date(2026, 3, 1), end=dt.date(2026, 9, 1), number="NJ-OTHER-9")
     services.seats_allocate(lease=other, seats=[seats[1]])
-    services.seats_set_condition(seats=[seats[3]], condition=SeatCondition.OUT_OF_SERVICE)
+    services.seats_set_condition(seats=[seats[3]], condition=SeatCondition.OUT_OF_SERVICE, on=dt.date(2025, 1, 1), by=None)
     return seats
 
 
