@@ -5,6 +5,7 @@ everywhere is a ParkAdminSite and every app's admin.py registers on it.
 """
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 # Apps and their models in the order the park thinks of them: supply, tenants, allocation.
@@ -18,6 +19,17 @@ MODEL_ORDER = {
 
 def _position(order: list, key) -> tuple:
     return (order.index(key), "") if key in order else (len(order), str(key))
+
+
+def hold_dates_to_range(admin_class) -> None:
+    """Make the admin class's date form fields ParkDateField (2000-01-01 to 2100-12-31, parkops/core/dates.py)."""
+    from .dates import ParkDateField  # imported late: this module is loaded while apps load
+
+    overrides = dict(admin_class.formfield_overrides)
+    if overrides.get(models.DateField, {}).get("form_class") is ParkDateField:
+        return
+    overrides[models.DateField] = {**overrides.get(models.DateField, {}), "form_class": ParkDateField}
+    admin_class.formfield_overrides = overrides
 
 
 class ParkAdminSite(admin.AdminSite):
@@ -35,6 +47,13 @@ class ParkAdminSite(admin.AdminSite):
 
         user = request.user
         return bool(user.is_active and user.is_staff and is_park_staff(user))
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Register as Django does; every date the admin's forms (inlines too) accept is held to the product's range."""
+        admin_class = admin_class or admin.ModelAdmin
+        for cls in (admin_class, *getattr(admin_class, "inlines", ())):
+            hold_dates_to_range(cls)
+        super().register(model_or_iterable, admin_class, **options)
 
     def get_app_list(self, request, app_label=None):
         """Return the apps in the park's order (zones, firms, leases), models in the park's order."""
