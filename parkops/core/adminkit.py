@@ -22,6 +22,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.core import signing
 from django.core.exceptions import ValidationError
 import re
@@ -271,11 +274,45 @@ def sum_of(queryset, outer_field: str, summed: str):
     return Coalesce(Subquery(inner, output_field=IntegerField()), 0)
 
 
+def holdable_values(widget, value) -> list:
+    """Return the submitted values an autocomplete widget's field can hold (ids that parse).
+
+    Django's AutocompleteSelect looks the selected values up while it renders; a value that is not
+    an id of the right type (?firm=abc, a hostile POST) would fail there, a server error. The form
+    itself reports it as an invalid choice; the widget just does not show it.
+    """
+    field = widget.choices.field
+    model = field.queryset.model
+    key = model._meta.get_field(field.to_field_name) if field.to_field_name else model._meta.pk
+    kept = []
+    for one in value:
+        try:
+            if one not in ("", None):
+                key.to_python(one)
+        except (ValidationError, ValueError, TypeError):
+            continue
+        kept.append(one)
+    return kept
+
+
+def safe_optgroups(widget, name, value, attr=None):
+    return AutocompleteSelect.optgroups(widget, name, holdable_values(widget, value), attr)
+
+
+def harden_autocomplete(formfield):
+    """Make a form field's autocomplete widget (if it has one) skip values it cannot look up (holdable_values)."""
+    widget = getattr(formfield, "widget", None)
+    widget = getattr(widget, "widget", widget)
+    if isinstance(widget, AutocompleteSelect):
+        widget.optgroups = partial(safe_optgroups, widget)
+    return formfield
+
+
 def _known_optgroups(widget, obj, name, value, attr=None):
     """AutocompleteSelect.optgroups for a value whose object is already loaded: no query."""
     selected = {str(v) for v in value if v not in ("", None)}
     if selected != {str(obj.pk)}:
-        return AutocompleteSelect.optgroups(widget, name, value, attr)
+        return safe_optgroups(widget, name, value, attr)
     options = []
     if not widget.is_required:
         options.append(widget.create_option(name, "", "", False, 0))
@@ -347,6 +384,15 @@ class ParkExportMixin(ExportActionMixin):
     """"Export selected rows" (and the export page) as CSV or XLSX, formulae neutralised, for any model."""
 
     formats = [base_formats.CSV, base_formats.XLSX]
+
+    def export_action(self, request):
+        # The export page reads the changelist's filters from its query string; a parameter that is not
+        # a filter is refused the way the changelist refuses it, not with a server error.
+        try:
+            return super().export_action(request)
+        except IncorrectLookupParameters:
+            self.message_user(request, _("导出的筛选条件无效；请在列表页重新筛选后再导出。"), messages.ERROR)
+            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
 
     def get_export_resource_classes(self, request):
         if self.resource_classes:
