@@ -80,6 +80,14 @@ class ParkAdminSite(admin.AdminSite):
     index_title = _("园区管理")
     # The changelists carry many counted columns; the app sidebar would squeeze them.
     enable_nav_sidebar = False
+    # A user name longer than the column is refused by the form, before django-axes records it (core/auth.py).
+    login_form = None
+
+    def login(self, request, extra_context=None):
+        from .auth import ParkAdminAuthenticationForm  # imported late: this module is loaded while apps load
+
+        self.login_form = ParkAdminAuthenticationForm
+        return super().login(request, extra_context)
 
     def has_permission(self, request):
         """Let in active staff accounts that are park staff or bureau admins; never a tenant user."""

@@ -135,3 +135,11 @@ def test_staff_xlsx_exports_survive_control_characters_in_stored_text(client, st
         body = b"".join(response.streaming_content) if response.streaming else response.content
         cells = [c for row in openpyxl.load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True) for c in row]
         assert expected in cells, (name, cells)
+
+
+@pytest.mark.parametrize("url", ["/accounts/login/", "/admin/login/"])
+def test_a_user_name_longer_than_the_column_is_refused_by_the_login_form(client, url):
+    """django-axes stores a failed login's user name in 255 characters: on PostgreSQL a longer one was a 500."""
+    response = client.post(url, {"username": "长" * 10_000, "password": "x"})
+    assert response.status_code == 200
+    assert response.context["form"].errors
