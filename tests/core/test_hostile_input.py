@@ -179,7 +179,7 @@ def park(db):
     return world
 
 
-ROLES = ["anonymous", "tenant", "staff", "bureau admin"]
+ROLES = ["anonymous", "tenant", "staff", "bureau-admin"]
 
 
 def urls_of(world) -> list[str]:
@@ -201,7 +201,7 @@ SESSION_PAGES = re.compile(r"^/(accounts/logout/|i18n/)")
 
 @pytest.mark.parametrize("role", ROLES)
 def test_no_hostile_input_reaches_a_server_error(park, role, capsys):
-    user = {"anonymous": None, "tenant": park.admin, "staff": park.staff, "bureau admin": park.bureau}[role]
+    user = {"anonymous": None, "tenant": park.admin, "staff": park.staff, "bureau-admin": park.bureau}[role]
     sweep = Sweep(Client(raise_request_exception=False), user)
     urls = urls_of(park)
     assert len(urls) > 60  # a guard against a walk that finds nothing
