@@ -7,16 +7,30 @@
 - SafeResource: a django-import-export resource whose exports neutralise
   spreadsheet formulae (= + - @ tab CR) and whose imports undo that quoting, so
   an export imports back unchanged.
+- ParkImportExportMixin: import with a dry run, then a confirm step that writes
+  every row or none (a row the services or the database refuse at confirm time
+  rolls the whole file back and is reported), and a signed temp-file name.
 """
 from __future__ import annotations
 
+import copy
+import logging
+import os
 from functools import partial
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import router, transaction
+import re
+from contextlib import contextmanager
+
+from django.db import DatabaseError, DataError, IntegrityError, router, transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
@@ -25,9 +39,15 @@ from django.utils.translation import gettext as _
 from import_export import resources, widgets
 from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.formats import base_formats
+from import_export.forms import ConfirmImportForm
 from import_export.resources import modelresource_factory
+from import_export.results import Result
+from import_export.tmp_storages import TempFolderStorage
 
 from .csvsafe import FORMULA_PREFIXES, neutralise
+from .dates import validate_park_date
+
+logger = logging.getLogger(__name__)
 
 
 def add_validation_error(form, error: ValidationError) -> None:
@@ -79,11 +99,90 @@ def unquote_formula(value):
     return value
 
 
+_SQLITE_COLUMN = re.compile(r"constraint failed: (?:\w+\.)?(?P<name>\w+)")
+
+
+def _refused_field(exc: DatabaseError, model) -> str | None:
+    """Return the model field a database error is about, when the error says so (PostgreSQL's diagnostics,
+    SQLite's "... constraint failed: table.column"), else None."""
+    cause = exc.__cause__
+    diag = getattr(cause, "diag", None)
+    names = []
+    if diag is not None:
+        names += [diag.column_name, diag.constraint_name]
+    match = _SQLITE_COLUMN.search(str(exc))
+    if match:
+        names.append(match["name"])
+    columns = {f.column: f.name for f in model._meta.concrete_fields}
+    constraints = {c.name: list(getattr(c, "fields", ()) or ()) for c in model._meta.constraints}
+    for name in filter(None, names):
+        if name in columns:
+            return columns[name]
+        if constraints.get(name):
+            return constraints[name][0]
+        for column, field in columns.items():  # PostgreSQL's own names: zones_seat_code_key, ..._check
+            if name.startswith(f"{model._meta.db_table}_{column}_"):
+                return field
+    return None
+
+
+def database_refusal(exc: DatabaseError, model) -> ValidationError:
+    """Turn a database's refusal of an imported row into a ValidationError in plain words, on its field.
+
+    The database's own text (a constraint's name, "Failing row contains ...") is logged, never shown.
+    """
+    logger.info("Import row refused by the database: %s", exc)
+    if isinstance(exc, IntegrityError):
+        what = _("该值与已有记录重复，或不符合数据规则")
+    else:
+        what = _("该值超出允许范围或格式不对（例如数字过大）")
+    field = _refused_field(exc, model)
+    if field is None:
+        return ValidationError(_("数据库拒绝保存此行：%(what)s；请检查此行各列后重新导入。") % {"what": what})
+    label = model._meta.get_field(field).verbose_name
+    return ValidationError({field: _("“%(label)s”列：%(what)s；请改正后重新导入。") % {"label": label, "what": what}})
+
+
+@contextmanager
+def refused_by_database(model):
+    """Run a row's writes in a savepoint; a database refusal undoes them and is raised as a ValidationError."""
+    try:
+        with transaction.atomic(using=router.db_for_write(model)):
+            yield
+    except (IntegrityError, DataError) as exc:
+        raise database_refusal(exc, model) from exc
+
+
 class SafeResource(resources.ModelResource):
-    """A ModelResource whose exported cells cannot run as spreadsheet formulae, and whose import reads them back."""
+    """A ModelResource whose exported cells cannot run as spreadsheet formulae, and whose import reads them back.
+
+    Each imported row is checked as the model checks it (full_clean: field limits, uniqueness,
+    constraints, Model.clean), and a database refusal is reported on the row in plain words.
+    """
+
+    class Meta:
+        clean_model_instances = True
+
+    # Past this many rows the preview lists the rows without the per-row before/after comparison: it
+    # costs more than the checks themselves and no one reads it for a whole park.
+    DIFF_ROWS = 500
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        if len(dataset) > self.DIFF_ROWS and not self._meta.skip_diff:
+            self._meta = copy.copy(self._meta)
+            self._meta.skip_diff = True
 
     def export_field(self, field, instance, **kwargs):
         return neutralise(super().export_field(field, instance, **kwargs))
+
+    def do_instance_save(self, instance, is_create):
+        with refused_by_database(type(instance)):
+            super().do_instance_save(instance, is_create)
+
+    def save_m2m(self, instance, row, **kwargs):
+        with refused_by_database(type(instance)):
+            super().save_m2m(instance, row, **kwargs)
 
     def before_import_row(self, row, **kwargs):
         for key in list(row.keys()):
@@ -102,9 +201,14 @@ class ParkDateWidget(widgets.DateWidget):
 
     def clean(self, value, row=None, **kwargs):
         try:
-            return super().clean(value, row, **kwargs)
+            day = super().clean(value, row, **kwargs)
         except ValueError:
             raise ValueError(_("日期“%(v)s”无法识别；请写成 YYYY-MM-DD，例如 2026-01-01。") % {"v": value}) from None
+        try:
+            validate_park_date(day)
+        except ValidationError as exc:
+            raise ValueError(" ".join(exc.messages)) from None
+        return day
 
 
 class ChoiceWidget(widgets.Widget):
@@ -113,11 +217,14 @@ class ChoiceWidget(widgets.Widget):
     def __init__(self, choices):
         super().__init__()
         self.choices = choices
+        self.values = frozenset(choices.values)
 
     def clean(self, value, row=None, **kwargs):
         value = (str(value).strip() if value is not None else "")
         if not value:
             return None
+        if value in self.values:  # the common case, without translating every label of every row
+            return value
         for stored, label in self.choices.choices:
             if value in (stored, str(label)):
                 return stored
@@ -167,11 +274,45 @@ def sum_of(queryset, outer_field: str, summed: str):
     return Coalesce(Subquery(inner, output_field=IntegerField()), 0)
 
 
+def holdable_values(widget, value) -> list:
+    """Return the submitted values an autocomplete widget's field can hold (ids that parse).
+
+    Django's AutocompleteSelect looks the selected values up while it renders; a value that is not
+    an id of the right type (?firm=abc, a hostile POST) would fail there, a server error. The form
+    itself reports it as an invalid choice; the widget just does not show it.
+    """
+    field = widget.choices.field
+    model = field.queryset.model
+    key = model._meta.get_field(field.to_field_name) if field.to_field_name else model._meta.pk
+    kept = []
+    for one in value:
+        try:
+            if one not in ("", None):
+                key.to_python(one)
+        except (ValidationError, ValueError, TypeError):
+            continue
+        kept.append(one)
+    return kept
+
+
+def safe_optgroups(widget, name, value, attr=None):
+    return AutocompleteSelect.optgroups(widget, name, holdable_values(widget, value), attr)
+
+
+def harden_autocomplete(formfield):
+    """Make a form field's autocomplete widget (if it has one) skip values it cannot look up (holdable_values)."""
+    widget = getattr(formfield, "widget", None)
+    widget = getattr(widget, "widget", widget)
+    if isinstance(widget, AutocompleteSelect):
+        widget.optgroups = partial(safe_optgroups, widget)
+    return formfield
+
+
 def _known_optgroups(widget, obj, name, value, attr=None):
     """AutocompleteSelect.optgroups for a value whose object is already loaded: no query."""
     selected = {str(v) for v in value if v not in ("", None)}
     if selected != {str(obj.pk)}:
-        return AutocompleteSelect.optgroups(widget, name, value, attr)
+        return safe_optgroups(widget, name, value, attr)
     options = []
     if not widget.is_required:
         options.append(widget.create_option(name, "", "", False, 0))
@@ -244,16 +385,151 @@ class ParkExportMixin(ExportActionMixin):
 
     formats = [base_formats.CSV, base_formats.XLSX]
 
+    def export_action(self, request):
+        # The export page reads the changelist's filters from its query string; a parameter that is not
+        # a filter is refused the way the changelist refuses it, not with a server error.
+        try:
+            return super().export_action(request)
+        except IncorrectLookupParameters:
+            self.message_user(request, _("导出的筛选条件无效；请在列表页重新筛选后再导出。"), messages.ERROR)
+            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
+
     def get_export_resource_classes(self, request):
         if self.resource_classes:
             return super().get_export_resource_classes(request)
         return [modelresource_factory(self.model, resource_class=SafeResource)]
 
 
+class UnreadableEncoding(ValueError):
+    """An uploaded text file in none of the encodings the park's spreadsheets are saved in."""
+
+
+def decode_upload(data: bytes) -> str:
+    """Return an uploaded CSV's text: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (which reads GBK)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise UnreadableEncoding(
+            _("文件编码无法识别：请在 Excel 或 WPS 中“另存为”CSV UTF-8（或 GBK/GB18030）编码的文件，或直接上传 XLSX。")
+        ) from None
+
+
+class EncodingTolerantStorage(TempFolderStorage):
+    """The temp folder storage of import-export, reading a text file as UTF-8 or GB18030 (decode_upload)."""
+
+    def read(self):
+        if "b" in self.read_mode:
+            return super().read()
+        with open(self.get_full_path(), "rb") as file:
+            return decode_upload(file.read())
+
+
+# How long a dry run's file may wait for its confirm step.
+IMPORT_CONFIRM_MAX_AGE = 3600
+
+
+class SignedConfirmImportForm(ConfirmImportForm):
+    """The confirm step's form; the temp file's name must carry the signature the dry run gave it.
+
+    django-import-export 4.4.3 takes the posted name as it comes (only its basename), then reads and
+    deletes that file in the temp folder: a client could point it at any file there. The name is
+    signed for the user and the model that ran the dry run, and expires after an hour.
+    """
+
+    salt = ""
+
+    def clean_import_file_name(self):
+        try:
+            name = signing.loads(self.cleaned_data["import_file_name"], salt=self.salt, max_age=IMPORT_CONFIRM_MAX_AGE)
+        except signing.BadSignature:
+            raise forms.ValidationError(
+                _("导入确认已失效或被修改；请重新上传文件并再次预览。"), code="bad_signature"
+            ) from None
+        if not isinstance(name, str) or os.path.basename(name) != name or not name:
+            raise forms.ValidationError(_("导入确认已失效或被修改；请重新上传文件并再次预览。"), code="bad_signature")
+        return name
+
+
 class ParkImportExportMixin(ImportMixin, ParkExportMixin):
     """Import (upload, dry-run preview with every row's errors, confirm; all or nothing) and export."""
 
     import_template_name = "admin/parkops/import.html"
+    confirm_form_class = SignedConfirmImportForm
+    tmp_storage_class = EncodingTolerantStorage
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, UnreadableEncoding):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
 
     def has_import_permission(self, request):
         return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def _signing_salt(self, request) -> str:
+        return f"parkops.import:{self.model._meta.label_lower}:{request.user.pk}"
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if initial.get("import_file_name"):
+            name = os.path.basename(initial["import_file_name"])
+            initial["import_file_name"] = signing.dumps(name, salt=self._signing_salt(request))
+        return initial
+
+    def create_confirm_form(self, request, import_form=None):
+        form = super().create_confirm_form(request, import_form)
+        form.salt = self._signing_salt(request)
+        return form
+
+    def get_import_data_kwargs(self, **kwargs):
+        kwargs = super().get_import_data_kwargs(**kwargs)
+        # A row refused at confirm time (a service's ValidationError) undoes the whole file, as a
+        # database error does; without this the library commits the other rows.
+        kwargs["rollback_on_validation_errors"] = True
+        return kwargs
+
+    def process_dataset(self, dataset, form, request, **kwargs):
+        try:
+            return super().process_dataset(dataset, form, request, **kwargs)
+        except DatabaseError:
+            # Raised outside any row (at commit, say): the transaction is gone, nothing was written.
+            logger.exception("Import of %s failed in the database", self.model._meta.label)
+            result = Result()
+            result.park_failure = _("数据库未能完成导入，整个文件未导入任何数据；请稍后重试，或联系管理员。")
+            return result
+
+    def process_result(self, result, request):
+        """Report success only when every row was written; otherwise show which rows failed and why."""
+        failure = getattr(result, "park_failure", None)
+        if failure or result.has_errors() or result.has_validation_errors():
+            return self._confirm_failed(request, result, failure)
+        return super().process_result(result, request)
+
+    def _confirm_failed(self, request, result, failure=None):
+        rows = sorted({row.number for row in result.invalid_rows} | {line for line, _errors in result.row_errors()})
+        if failure is None:
+            failure = _("导入未完成：第 %(rows)s 行在确认导入时被拒绝（例如席位已被占用），整个文件未导入任何数据。请按下列说明改正后重新上传。") % {
+                "rows": "、".join(str(n) for n in rows) or "?"
+            }
+        self.message_user(request, failure, messages.ERROR)
+        import_form = self.get_import_form_class(request)(
+            self.get_import_formats(), self.get_import_resource_classes(request)
+        )
+        context = {
+            **self.get_import_context_data(),
+            **self.admin_site.each_context(request),
+            "title": _("导入"),
+            "form": import_form,
+            "opts": self.model._meta,
+            "media": self.media + import_form.media,
+            "result": result if (result.has_errors() or result.has_validation_errors()) else None,
+            "import_error_display": self.import_error_display,
+            "confirm_failed": True,
+        }
+        return TemplateResponse(request, [self.import_template_name], context)

@@ -3,7 +3,9 @@
 Settings: AXES_CLIENT_IP_CALLABLE and AXES_LOCKOUT_CALLABLE point here.
 """
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.shortcuts import render
 
 
@@ -30,3 +32,26 @@ def lockout_response(request, original_response=None, credentials=None):
     form = AuthenticationForm(request, initial={"username": username})
     context = {"form": form, "locked_out": True, "cooloff_minutes": minutes, "failure_limit": settings.AXES_FAILURE_LIMIT}
     return render(request, "registration/login.html", context, status=429)
+
+
+class LengthCheckedLogin:
+    """A login form whose user name is held to the user model's length before anyone authenticates.
+
+    Django's AuthenticationForm sets the field's max_length after the field is built, so the limit is
+    only the input's maxlength attribute: a longer name still reaches authenticate(), and django-axes
+    then stores it in a 255-character column (a server error on PostgreSQL). Here the field refuses it.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        if field.max_length and not any(isinstance(v, MaxLengthValidator) for v in field.validators):
+            field.validators.append(MaxLengthValidator(field.max_length))
+
+
+class ParkAuthenticationForm(LengthCheckedLogin, AuthenticationForm):
+    """The site's login form."""
+
+
+class ParkAdminAuthenticationForm(LengthCheckedLogin, AdminAuthenticationForm):
+    """The admin's login form."""

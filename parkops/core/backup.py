@@ -5,8 +5,12 @@ leases with all their history tables, users and groups, the admin log and the lo
 out: content types and permissions (migrate makes them; rows refer to them by natural key) and
 sessions (a restore logs everyone out).
 """
+from importlib import import_module
+
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.cache import caches
 
 EXCLUDED_APPS = {"contenttypes", "sessions"}
 EXCLUDED_MODELS = {"auth.permission"}
@@ -51,3 +55,14 @@ def non_empty_models() -> list[str]:
         if queryset.exists():
             found.append(model._meta.label)
     return found
+
+
+def end_every_session(database: str) -> None:
+    """Log everyone out: delete every stored session (database-backed engines), and clear the session
+    cache when the engine keeps sessions there."""
+    engine = import_module(settings.SESSION_ENGINE)
+    store = getattr(engine, "SessionStore", None)
+    if store is not None and hasattr(store, "get_model_class"):
+        store.get_model_class().objects.using(database).all().delete()
+    if settings.SESSION_ENGINE.endswith(("sessions.backends.cache", "sessions.backends.cached_db")):
+        caches[settings.SESSION_CACHE_ALIAS].clear()

@@ -27,7 +27,7 @@ from django_tables2.data import TableQuerysetData
 from django_tables2.export import ExportMixin, TableExport
 from django_tables2.rows import BoundRow
 
-from .csvsafe import neutralise, neutralise_row
+from .csvsafe import neutralise, neutralise_row, xlsx_row, xlsx_text
 
 STREAM_CHUNK = 2000
 NUMERIC_FIELDS = {
@@ -58,8 +58,9 @@ class SafeTableExport(TableExport):
 
     def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None):
         dataset = super().table_to_dataset(table, exclude_columns, dataset_kwargs)
-        headers = [neutralise(h) for h in dataset.headers] if dataset.headers else None
-        rows = [[neutralise(cell) for cell in row] for row in dataset]
+        clean = xlsx_text if self.format == TableExport.XLSX else (lambda v: v)
+        headers = [clean(neutralise(h)) for h in dataset.headers] if dataset.headers else None
+        rows = [[clean(neutralise(cell)) for cell in row] for row in dataset]
         dataset.wipe()
         if headers:
             dataset.headers = headers
@@ -256,7 +257,7 @@ def table_xlsx(table, filename, exclude_columns=()):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet()
     for values in iter_table_values(table, exclude_columns):
-        sheet.append(values)
+        sheet.append(xlsx_row(values))
     # Large workbooks go to a temporary file rather than memory; FileResponse streams it back.
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     workbook.save(spool)

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parkops.core.dates import ParkDateFilter
 from parkops.leases.models import LeaseSeat
 from parkops.zones.models import Zone
 
@@ -22,8 +23,8 @@ class FirmFilterSet(django_filters.FilterSet):
     is_top_ranked = django_filters.BooleanFilter(label=_("五百强/行业百强"))
     is_internship_base = django_filters.BooleanFilter(label=_("就业见习基地"))
     zone = django_filters.ModelChoiceFilter(queryset=Zone.objects.all(), method="filter_zone", label=_("今日在租区域"))
-    signed_after = django_filters.DateFilter(field_name="signed_on", lookup_expr="gte", label=_("签约日期起"))
-    signed_before = django_filters.DateFilter(field_name="signed_on", lookup_expr="lte", label=_("签约日期止"))
+    signed_after = ParkDateFilter(field_name="signed_on", lookup_expr="gte", label=_("签约日期起"))
+    signed_before = ParkDateFilter(field_name="signed_on", lookup_expr="lte", label=_("签约日期止"))
 
     class Meta:
         model = Firm

@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from parkops.core.adminkit import PrefilledInlineFormSet
+from parkops.core.dates import ParkDateField
 
 from . import services
 from .choices import ReservationStatus
@@ -310,14 +311,14 @@ class LeaseAdminForm(forms.ModelForm):
 class TerminateForm(forms.Form):
     """The day the selected leases end (the seats are free that day) and why."""
 
-    on = forms.DateField(label=_("终止日期"), help_text=_("当天起席位空出，格式 YYYY-MM-DD"))
+    on = ParkDateField(label=_("终止日期"), help_text=_("当天起席位空出，格式 YYYY-MM-DD"))
     reason = forms.CharField(label=_("终止原因"), max_length=200, required=False)
 
 
 class RenewForm(forms.Form):
     """The new end of the selected leases."""
 
-    new_end = forms.DateField(label=_("新的止租日（不含）"), help_text=_("格式 YYYY-MM-DD，须晚于当前止租日"))
+    new_end = ParkDateField(label=_("新的止租日（不含）"), help_text=_("格式 YYYY-MM-DD，须晚于当前止租日"))
 
 
 class RejectForm(forms.Form):

@@ -5,6 +5,7 @@ import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parkops.core.dates import ParkDateFilter, ParkDateFromToRangeFilter
 from parkops.firms.models import BusinessLine, Firm
 from parkops.zones.models import Building, Floor, Zone
 
@@ -29,10 +30,10 @@ class LeaseFilterSet(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(choices=LeaseState.choices, method="filter_state", label=_("状态"))
     rent_terms = django_filters.ChoiceFilter(choices=RentTerms.choices, label=_("租金条款"))
-    start_from = django_filters.DateFilter(field_name="start", lookup_expr="gte", label=_("起租日起"))
-    start_to = django_filters.DateFilter(field_name="start", lookup_expr="lte", label=_("起租日止"))
-    end_from = django_filters.DateFilter(field_name="end", lookup_expr="gte", label=_("止租日起"))
-    end_to = django_filters.DateFilter(field_name="end", lookup_expr="lte", label=_("止租日止"))
+    start_from = ParkDateFilter(field_name="start", lookup_expr="gte", label=_("起租日起"))
+    start_to = ParkDateFilter(field_name="start", lookup_expr="lte", label=_("起租日止"))
+    end_from = ParkDateFilter(field_name="end", lookup_expr="gte", label=_("止租日起"))
+    end_to = ParkDateFilter(field_name="end", lookup_expr="lte", label=_("止租日止"))
     expiring_within = django_filters.NumberFilter(
         method="filter_expiring", label=_("N 天内到期"), min_value=1, max_value=3650
     )
@@ -68,8 +69,8 @@ class HeadcountFilterSet(django_filters.FilterSet):
     business_line = django_filters.ModelChoiceFilter(
         field_name="firm__business_lines", queryset=BusinessLine.objects.all(), label=_("业态")
     )
-    month_from = django_filters.DateFilter(field_name="month", lookup_expr="gte", label=_("月份起"))
-    month_to = django_filters.DateFilter(field_name="month", lookup_expr="lte", label=_("月份止"))
+    month_from = ParkDateFilter(field_name="month", lookup_expr="gte", label=_("月份起"))
+    month_to = ParkDateFilter(field_name="month", lookup_expr="lte", label=_("月份止"))
     flagged = django_filters.BooleanFilter(
         field_name="confirmation_reason", method="filter_flagged", label=_("需核实（超出合理范围、经确认）")
     )
@@ -94,7 +95,7 @@ class SeatRequestFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=SeatRequestStatus.choices, label=_("状态"), empty_label=_("全部"))
     firm = django_filters.ModelChoiceFilter(queryset=Firm.objects.all(), label=_("企业"))
     zone_preference = django_filters.ModelChoiceFilter(queryset=Zone.objects.all(), label=_("意向区域"))
-    wanted_from = django_filters.DateFromToRangeFilter(
+    wanted_from = ParkDateFromToRangeFilter(
         label=_("期望起用日期"), widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
     )
 

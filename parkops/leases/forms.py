@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parkops.core.dates import ParkDateField, clamp
 from parkops.zones.models import Floor, Zone
 
 from .choices import RentTerms
@@ -33,8 +34,8 @@ class SeatRequestAllocateForm(forms.Form):
     )
     zone = forms.ModelChoiceField(Zone.objects.all(), label=_("区域"), required=False)
     seats = forms.IntegerField(label=_("席位数"), min_value=1, max_value=5000)
-    start = forms.DateField(label=_("起租日"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    end = forms.DateField(label=_("止租日（不含）"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = ParkDateField(label=_("起租日"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = ParkDateField(label=_("止租日（不含）"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     rent_terms = forms.ChoiceField(label=_("租金条款"), choices=RentTerms.choices, initial=RentTerms.FREE_POLICY)
     monthly_rate = forms.DecimalField(label=_("每席月租（元）"), min_value=0, max_digits=10, decimal_places=2, initial=0)
     policy_basis = forms.CharField(label=_("政策依据"), max_length=200, required=False)
@@ -43,8 +44,9 @@ class SeatRequestAllocateForm(forms.Form):
     @classmethod
     def initial_for(cls, request, today: datetime.date) -> dict:
         """Return the form's first values: the request's seats and zone, from its wanted date for a year."""
-        start = max(request.wanted_from, today)
-        end = start + datetime.timedelta(days=365)
+        # A request stored before the product's date range was enforced may name any date: keep it inside.
+        start = clamp(max(request.wanted_from, today))
+        end = clamp(start + datetime.timedelta(days=365))
         return {"zone": request.zone_preference_id, "seats": request.seats, "start": start, "end": end}
 
 

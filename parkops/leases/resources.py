@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, widgets
 
-from parkops.core.adminkit import ChoiceWidget, ParkDateWidget, SafeResource
+from parkops.core.adminkit import ChoiceWidget, ParkDateWidget, SafeResource, refused_by_database
 from parkops.firms.models import Firm
 from parkops.zones.models import Seat
 
@@ -101,7 +101,8 @@ class LeaseResource(SafeResource):
 
     def save_instance(self, instance, is_create, row, **kwargs):
         try:
-            saved = self._create(instance) if is_create else self._update(instance)
+            with refused_by_database(Lease):
+                saved = self._create(instance) if is_create else self._update(instance)
         except ValidationError as exc:
             raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"seats": exc.messages}) from exc
         instance.pk = saved.pk

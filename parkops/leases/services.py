@@ -65,9 +65,15 @@ def _pgcode(exc: Exception) -> str | None:
     return getattr(exc.__cause__, "pgcode", None) or getattr(exc, "pgcode", None)
 
 
+def _is_overlap(exc: IntegrityError) -> bool:
+    """Return whether the database refused a double booking: PostgreSQL's exclusion violation (23P01), or
+    SQLite's trigger of the same name (leases/migrations/0003)."""
+    return _pgcode(exc) == "23P01" or "leaseseat_no_overlap" in str(exc)
+
+
 def allocation_write(func):
     """Run the service in a transaction; retry a PostgreSQL deadlock (40P01) a bounded number of times;
-    report an exclusion violation (23P01) as a clean "seat taken" ValidationError."""
+    report an exclusion violation (23P01, or SQLite's trigger) as a clean "seat taken" ValidationError."""
 
     @wraps(func)
     def wrapper(*args, **kwargs):
@@ -85,7 +91,7 @@ def allocation_write(func):
                     continue
                 raise
             except IntegrityError as exc:
-                if _pgcode(exc) == "23P01":
+                if _is_overlap(exc):
                     raise ValidationError(
                         _("所选席位在该时段已被占用（另一项操作刚刚完成分配）。请刷新楼层图后重新选择。"),
                         code="seat_taken",

@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parkops.core.dates import DATE_FORMATS, ParkDateField
 from parkops.firms.choices import FirmStatus
 from parkops.firms.matching import firm_matches_text, resolve_firm
 from parkops.firms.models import Firm
@@ -25,27 +26,10 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-EARLIEST, LATEST = datetime.date(1990, 1, 1), datetime.date(2199, 12, 31)
-
-
-def validate_plausible(day: datetime.date) -> None:
-    """Refuse dates outside 1990-2199: typos such as 20266-01-01 or 0202-01-01, and overflow near year 9999."""
-    if not EARLIEST <= day <= LATEST:
-        raise forms.ValidationError(
-            _("日期 %(day)s 超出范围；请填写 1990-01-01 至 2199-12-31 之间的日期。") % {"day": day.isoformat()}
-        )
-
-
 def _date_field(label, *, required=True, widget=None, **kwargs):
-    return forms.DateField(
-        label=label,
-        required=required,
-        widget=widget or DateInput(),
-        input_formats=["%Y-%m-%d"],
-        error_messages={"invalid": _("日期无效；请按 YYYY-MM-DD 填写，例如 2026-03-01。")},
-        validators=[validate_plausible],
-        **kwargs,
-    )
+    # The product's date range (parkops/core/dates.py) refuses typos such as 20266-01-01 or 0202-01-01
+    # and the ends of the calendar, where a page adding a year would overflow.
+    return ParkDateField(label=label, required=required, widget=widget or DateInput(), input_formats=DATE_FORMATS, **kwargs)
 
 
 class DayForm(forms.Form):

@@ -188,7 +188,10 @@ def grid_html(states, cols: int, colours: dict, is_highlighted=None, usual=None)
         target = s.row * cols + s.col
         if target > pos:
             for n in _gaps(pos, target, cols):
-                append(f'<b style="grid-column:span {n}"></b>')
+                # A class per span (static/css/sizes.css, up to 256): the CSP allows no style attribute.
+                while n > 0:
+                    append(f'<b class="sp-{min(n, 256)}"></b>')
+                    n -= 256
         pos = target + 1
         classes = []
         colour = colours.get(s.firm_id) if s.state != "booked" else None

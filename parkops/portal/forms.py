@@ -3,6 +3,7 @@ the firm always comes from the logged-in user's membership."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from parkops.core.dates import ParkDateField, ParkMonthField
 from parkops.zones.choices import ZoneStatus
 from parkops.zones.models import Zone
 
@@ -10,9 +11,8 @@ from parkops.zones.models import Zone
 class HeadcountForm(forms.Form):
     """A month's headcount; a second report for the same month corrects the first."""
 
-    month = forms.DateField(
+    month = ParkMonthField(
         label=_("月份"),
-        input_formats=["%Y-%m"],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
         error_messages={
             "required": _("请填写月份，格式为 YYYY-MM，例如 2026-03。"),
@@ -87,7 +87,7 @@ class SeatRequestForm(forms.Form):
         empty_label=_("不限"),
         error_messages={"invalid_choice": _("所选区域不存在或不可申请；请从列表中选择。")},
     )
-    wanted_from = forms.DateField(
+    wanted_from = ParkDateField(
         label=_("期望起用日期"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={

@@ -3,6 +3,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parkops.core.dates import ParkDateField
 from parkops.firms.models import Firm
 
 GROUPS = (
@@ -17,7 +18,7 @@ GROUPS = (
 class AsOfForm(forms.Form):
     """An as-of date (default today); a bad date is reported and the page falls back to today."""
 
-    on = forms.DateField(
+    on = ParkDateField(
         label=_("统计日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 

@@ -52,7 +52,15 @@ def seats(floor):
 SEAT_HEADER = "code,floor,row,col,kind,has_desk,has_computer,condition,note\n"
 
 
-def test_seat_import_with_unknown_floor_imports_nothing(admin_client, floor):
+@pytest.fixture
+def roomy_floor(floor):
+    """The 4 x 10 floor, its grid grown to 12 rows so that row 9 is free."""
+    floor.grid_rows = 12
+    floor.save(update_fields=["grid_rows"])
+    return floor
+
+
+def test_seat_import_with_unknown_floor_imports_nothing(admin_client, roomy_floor):
     text = SEAT_HEADER + "C-1-3F-0101,C-1-3F,9,0,workstation,1,1,in_service,\nX-9-9F-0001,X-9-9F,0,0,workstation,1,1,in_service,\n"
     response = upload(admin_client, Seat, text)
     errors = invalid_rows(response)
@@ -62,7 +70,8 @@ def test_seat_import_with_unknown_floor_imports_nothing(admin_client, floor):
     assert not Seat.objects.filter(code="C-1-3F-0101").exists()
 
 
-def test_clean_seat_file_imports_every_row(admin_client, floor):
+def test_clean_seat_file_imports_every_row(admin_client, roomy_floor):
+    floor = roomy_floor
     text = SEAT_HEADER + "C-1-3F-0101,C-1-3F,9,0,workstation,1,1,in_service,\nC-1-3F-0102,C-1-3F,9,1,工位,是,否,可用,=cmd\n"
     dry_run = upload(admin_client, Seat, text)
     assert not invalid_rows(dry_run) and not dry_run.context["result"].has_errors()

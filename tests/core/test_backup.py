@@ -112,3 +112,21 @@ def test_restore_refuses_a_database_with_data_unless_forced(empty_database_url, 
 def test_backup_needs_a_json_file_name(db, tmp_path):
     with pytest.raises(CommandError, match=r"\.json"):
         call_command("backup", str(tmp_path / "park.dat"))
+
+
+def test_restore_force_ends_every_session(db, client, tmp_path):
+    """core/backup.py promises that a restore logs everyone out: a session from before it is gone."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.sessions.models import Session
+
+    build_park()
+    client.force_login(get_user_model().objects.get(username="pingan"))
+    assert client.get("/portal/").status_code == 200
+    backup = tmp_path / "park.json"
+    call_command("backup", str(backup))
+
+    call_command("restore", "--force", str(backup), stdout=open(os.devnull, "w"))
+
+    assert not Session.objects.exists()
+    response = client.get("/portal/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]

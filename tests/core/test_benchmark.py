@@ -38,7 +38,7 @@ def bench_json(tmp_path_factory, django_db_blocker):
     name_before = connections["default"].settings_dict["NAME"]
     with pytest.MonkeyPatch.context() as patch, django_db_blocker.unblock():
         patch.setattr(benchmark_sql, "PAGES", [*benchmark_sql.PAGES, ABSENT])
-        call_command("benchmark", seats="300,450", runs=1, json_path=str(out), stdout=stdout)
+        call_command("benchmark", seats="300,450", runs=1, json_path=str(out), stdout=stdout, import_rows=300)
     assert connections["default"].settings_dict["NAME"] == name_before
     return json.loads(out.read_text()), stdout.getvalue()
 
@@ -102,3 +102,10 @@ def test_output_has_a_table_per_size_and_a_scaling_line_per_page(bench_json):
 def test_bad_sizes_are_refused_with_the_fix():
     with pytest.raises(CommandError, match="e.g. 7000,35000,100000"):
         call_command("benchmark", seats="7k", stdout=io.StringIO())
+
+
+def test_output_times_the_firm_import_dry_run(bench_json):
+    _, output = bench_json
+    lines = [line for line in output.splitlines() if line.startswith("import.firms dry run: 300 rows in")]
+    assert len(lines) == 2, output
+    assert all("rows/s" in line and "ROWS REFUSED" not in line for line in lines)

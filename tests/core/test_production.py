@@ -44,9 +44,26 @@ def test_check_deploy_is_clean_under_production_environment():
     assert "System check identified no issues (0 silenced)" in result.stdout
 
 
-def test_check_deploy_warns_when_ssl_redirect_is_switched_off():
+def test_check_deploy_warns_when_ssl_redirect_is_switched_off_without_a_proxy():
     result = run_django(["manage.py", "check", "--deploy"], **PRODUCTION_ENV, SECURE_SSL_REDIRECT="0")
     assert "security.W008" in result.stdout + result.stderr
+
+
+def test_check_deploy_is_clean_behind_a_proxy_that_redirects():
+    """The README's set-up behind nginx: the proxy terminates TLS and redirects, Django trusts its header."""
+    env = {**PRODUCTION_ENV, "SECURE_SSL_REDIRECT": "0", "SECURE_PROXY_SSL_HEADER": "1", "TRUSTED_PROXY_COUNT": "1"}
+    result = run_django(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)" in result.stdout or "identified no issues" in result.stdout
+
+
+def test_every_response_carries_a_content_security_policy_without_inline_script_or_style(client):
+    response = client.get("/accounts/login/")
+    policy = response["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
+    assert directives["script-src"] == "'self'" and directives["style-src"] == "'self'"
+    assert directives["default-src"] == "'self'" and directives["frame-ancestors"] == "'none'"
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
 
 
 def test_production_refuses_to_start_without_a_secret_key():

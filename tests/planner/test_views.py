@@ -156,7 +156,7 @@ def test_floor_grid_keeps_gaps_with_spacers(staff_client, db):
     html = staff_client.get(reverse("planner:floor", args=[floor.pk])).content.decode()
     grid = re.search(r'<div id="pl-grid"[^>]*>(.*?)</div>', html).group(1)
     # G-2 is 2 cells after G-1; row 1 is empty; G-3 starts one cell into row 2.
-    spans = re.findall(r"span (\d+)|data-seat-code=\"(G-\d)\"", grid)
+    spans = re.findall(r"class=\"sp-(\d+)\"|data-seat-code=\"(G-\d)\"", grid)
     assert [a or b for a, b in spans] == ["G-1", "2", "G-2", "1", "5", "1", "G-3"]
 
 

@@ -253,6 +253,6 @@ def test_other_firms_floor_map_is_404_and_shared_floor_hides_other_firm(client, 
     assert "NJ-OWN-001" in page and sweep_world.seats[0].code in page
     for secret in other_firm_secrets(sweep_world):
         assert secret not in page
-    assert page.count('class="seat occupied" style=') == 10
+    assert page.count('class="seat occupied gr-') == 10
 
 

@@ -122,9 +122,9 @@ def test_floor_query_count_is_fixed(client, firm, other_firm, django_assert_num_
 
 def test_floor_highlights_own_seats_and_hides_other_firm(client, world):
     page = login(client, world.viewer).get(reverse("portal:floor", args=[world.floor.pk])).content.decode()
-    assert page.count('class="seat own" style=') == 10
-    assert page.count('class="seat occupied" style=') == 10
-    assert page.count('class="seat free" style=') == 20
+    assert page.count('class="seat own gr-') == 10
+    assert page.count('class="seat occupied gr-') == 10
+    assert page.count('class="seat free gr-') == 20
     for seat in world.seats[:10]:
         assert seat.code in page
     for seat in world.seats[10:]:  # neither the other firm's codes nor the free seats' codes

@@ -32,3 +32,22 @@ def ymd(value):
     if isinstance(value, datetime.date):
         return value.isoformat()
     return "" if value is None else value
+
+
+@register.filter
+def pct(value) -> int:
+    """Return a percentage as a whole number from 0 to 100, for the w-N / fb-N size classes (static/css/sizes.css)."""
+    try:
+        return max(0, min(100, round(float(value))))
+    except (TypeError, ValueError):
+        return 0
+
+
+@register.simple_tag
+def share(part, *whole) -> int:
+    """Return part as a whole-number percentage (0 to 100) of the sum of `whole`, 0 when that is 0."""
+    try:
+        total = sum(float(w or 0) for w in whole)
+        return max(0, min(100, round(100 * float(part or 0) / total))) if total else 0
+    except (TypeError, ValueError):
+        return 0

@@ -34,11 +34,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--seats", default="7000", help="park sizes, comma separated (default 7000)")
         parser.add_argument("--runs", type=int, default=7, help="timed runs per page after a warm-up (default 7)")
+        parser.add_argument("--import-rows", dest="import_rows", type=int, default=20000,
+                            help="rows of the firm CSV whose import dry run is timed at each size (default 20000; 0 skips)")
         parser.add_argument("--json", dest="json_path", help="write the records to this JSON file")
         parser.add_argument("--profile", action="append", default=[], metavar="URL_NAME",
                             help="also print cProfile's top functions for this page (repeatable)")
 
-    def handle(self, *args, seats, runs, json_path, profile, **options):
+    def handle(self, *args, seats, runs, json_path, profile, import_rows=20000, **options):
+        self.import_rows = import_rows
         sizes = parse_sizes(seats)
         if runs < 1:
             raise CommandError("--runs must be at least 1.")
@@ -85,6 +88,8 @@ class Command(BaseCommand):
             self.stdout.write(bench.format_table(records))
             for line in bench.over_floor_lines(records) + bench.locked_floor_lines(records):
                 self.stdout.write(line)
+            if self.import_rows:
+                self.stdout.write(bench.measure_firm_import(self.import_rows))
             for page in (p for p in benchmark_sql.PAGES if p.url_name in profile):
                 self.stdout.write(f"\n-- profile of {page.url_name} at {size:,} seats\n")
                 self.stdout.write(bench.profile_page(page, park, clients))

@@ -1,13 +1,14 @@
 """manage.py restore FILE: load a backup written by `manage.py backup` into this database.
 
 Migrates first (so a brand-new database works), then refuses a database that already holds park
-data unless --force, which replaces that data. All or nothing: one transaction.
+data unless --force, which replaces that data. All or nothing: one transaction. Every session ends:
+a login from before the restore may name a user the backup does not have, or has with other rights.
 """
 from django.core.management import BaseCommand, CommandError, call_command
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
-from parkops.core.backup import backed_up_tables, non_empty_models
+from parkops.core.backup import backed_up_tables, end_every_session, non_empty_models
 
 
 class Command(BaseCommand):
@@ -33,4 +34,5 @@ class Command(BaseCommand):
             statements = connection.ops.sql_flush(no_style(), backed_up_tables(), allow_cascade=False)
             connection.ops.execute_sql_flush(statements)
             call_command("loaddata", file, database=database, verbosity=0)
+            end_every_session(database)
         self.stdout.write(f"Restored {file} into database '{connection.settings_dict['NAME']}'.")
