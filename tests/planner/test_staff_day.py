@@ -203,6 +203,9 @@ def test_allocate_skipping_taken_seats_lists_them(real_park_page, real_park):
     page.check("#pl-action input[name=skip_taken]")
     notice = _submit(page)
     assert "跳过 3 个席位" in notice and all(c in notice for c in taken)
+    # The skipped seats are listed one a line, each with why.
+    lines = page.inner_text("#floor-live .pl-alert.ok").splitlines()
+    assert [line.split(" ")[0] for line in lines[-3:]] == taken and all("韵达速递" in line for line in lines[-3:])
     shot(page, "skip-taken")
     lease = Lease.objects.filter(firm=shentong).order_by("-pk").first()
     assert set(LeaseSeat.objects.filter(lease=lease).values_list("seat__code", flat=True)) == set(free)
