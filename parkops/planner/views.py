@@ -287,8 +287,9 @@ def _allocate(data, by) -> str:
         "start": data["start"] or lease.start, "end": data["end"] or lease.end,
     }
     if allocation.skipped:
-        notice += _("跳过 %(n)d 个席位：%(why)s。") % {
-            "n": len(allocation.skipped), "why": "；".join(s.reason for s in allocation.skipped),
+        # One skipped seat a line (the floor's notice keeps line breaks), so a long list stays readable.
+        notice += "\n" + _("跳过 %(n)d 个席位：%(why)s。") % {
+            "n": len(allocation.skipped), "why": "；".join(f"\n{s.reason}" for s in allocation.skipped),
         }
     return notice
 

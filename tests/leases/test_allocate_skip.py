@@ -106,4 +106,8 @@ def test_the_planner_offers_the_choice_and_lists_what_was_skipped(client, staff,
     notice = response.context["notice"]
     assert "已将 3 个席位" in notice and "跳过 2 个席位" in notice
     assert taken[1].code in notice and "迈睿中国" in notice and taken[3].code in notice
+    # One skipped seat a line, kept by the floor's notice: the list stays readable however long it is.
+    lines = notice.splitlines()
+    assert lines[1] == "跳过 2 个席位：" and [line.split(" ")[0] for line in lines[2:]] == [taken[1].code, taken[3].code]
+    assert response.content.decode().count("<br>") >= 3
     assert LeaseSeat.objects.filter(lease__firm=firm).count() == 3
