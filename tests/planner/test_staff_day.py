@@ -13,6 +13,7 @@ import datetime
 import os
 import re
 
+from playwright.sync_api import expect
 import pytest
 from django.db.models import Q
 from django.urls import reverse
@@ -114,7 +115,7 @@ def test_allocate_a_period_see_it_booked_then_release(real_park_page, real_park)
     page.fill("#id_end", (DAY.start + 16 * DAYS).isoformat())
     page.locator("#id_end").dispatch_event("change")
     free_over = selectors.seats_free_over(DAY.floor, today, DAY.start + 16 * DAYS)
-    page.wait_for_function(f"document.querySelectorAll('#pl-grid i.pf').length === {len(free_over)}")
+    expect(page.locator("#pl-grid i.pf")).to_have_count(len(free_over))
     assert not set(codes) & set(free_over)
     assert not any("pf" in (_seat(page, c).get_attribute("class") or "") for c in codes)
     assert str(len(free_over)) in page.text_content("#pl-period")
