@@ -38,55 +38,49 @@ class ReasonColumn(tables.Column):
         return CHANGE_REASONS.get(value, value)
 
 
-class HoldingChangeTable(tables.Table):
-    """Every change to the seat's holdings, from django-simple-history, deleted rows included."""
+class ChangeTable(tables.Table):
+    """A change log from django-simple-history: when, what, why and who; subclasses add the changed fields."""
 
     history_date = tables.DateTimeColumn("Y-m-d H:i", verbose_name=_("时间"))
     history_type = tables.Column(_("变更"))
     history_change_reason = ReasonColumn(_("原因"), default="")
+    history_user = tables.Column(_("操作人"), default="")
+
+    class Meta:
+        attrs = TABLE_ATTRS
+        template_name = TEMPLATE
+        orderable = False
+        sequence = ("history_date", "history_type", "history_change_reason", "...", "history_user")
+
+
+class HoldingChangeTable(ChangeTable):
+    """Every change to the seat's holdings, deleted rows included."""
+
     lease = tables.Column(_("合同编号"), accessor="lease__number", default="")
     start = tables.DateColumn("Y-m-d", verbose_name=_("开始日期"))
     end = tables.DateColumn("Y-m-d", verbose_name=_("结束日期（不含）"))
-    history_user = tables.Column(_("操作人"), default="")
 
-    class Meta:
-        attrs = TABLE_ATTRS
-        template_name = TEMPLATE
-        orderable = False
+    class Meta(ChangeTable.Meta):
         empty_text = _("没有分配变更记录。")
 
 
-class SeatChangeTable(tables.Table):
+class SeatChangeTable(ChangeTable):
     """Changes to the seat itself: when it exists and its note."""
 
-    history_date = tables.DateTimeColumn("Y-m-d H:i", verbose_name=_("时间"))
-    history_type = tables.Column(_("变更"))
-    history_change_reason = ReasonColumn(_("原因"), default="")
     available_from = tables.DateColumn("Y-m-d", verbose_name=_("启用日期"))
     retired_on = tables.DateColumn("Y-m-d", verbose_name=_("撤除日期"), default="")
     note = tables.Column(_("备注"), default="")
-    history_user = tables.Column(_("操作人"), default="")
 
-    class Meta:
-        attrs = TABLE_ATTRS
-        template_name = TEMPLATE
-        orderable = False
+    class Meta(ChangeTable.Meta):
         empty_text = _("没有席位变更记录。")
 
 
-class OutageChangeTable(tables.Table):
-    """Changes to a seat's dated out-of-service periods [start, end), with who made them."""
+class OutageChangeTable(ChangeTable):
+    """Changes to a seat's dated out-of-service periods [start, end)."""
 
-    history_date = tables.DateTimeColumn("Y-m-d H:i", verbose_name=_("时间"))
-    history_type = tables.Column(_("变更"))
-    history_change_reason = ReasonColumn(_("原因"), default="")
     start = tables.DateColumn("Y-m-d", verbose_name=_("停用开始日期"))
     end = tables.DateColumn("Y-m-d", verbose_name=_("恢复启用日期"), default="—")
     reason = tables.Column(_("停用原因"), default="")
-    history_user = tables.Column(_("操作人"), default="")
 
-    class Meta:
-        attrs = TABLE_ATTRS
-        template_name = TEMPLATE
-        orderable = False
+    class Meta(ChangeTable.Meta):
         empty_text = _("没有停用记录。")
