@@ -6,7 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parkops.core.dates import ParkDateFilter, ParkDateFromToRangeFilter
-from parkops.firms.models import BusinessLine, Firm
+from parkops.firms.models import BusinessLine
+from parkops.firms.pickers import FirmFilter
 from parkops.zones.models import Building, Floor, Zone
 
 from .choices import LeaseState, RentTerms, SeatRequestStatus
@@ -19,7 +20,7 @@ class LeaseFilterSet(django_filters.FilterSet):
     """Filters staff use on the lease list: firm, business line, place, status, terms, dates, expiring soon."""
 
     number = django_filters.CharFilter(lookup_expr="icontains", label=_("合同编号"))
-    firm = django_filters.ModelChoiceFilter(queryset=Firm.objects.all(), label=_("企业"))
+    firm = FirmFilter(label=_("企业"))
     business_line = django_filters.ModelChoiceFilter(
         field_name="firm__business_lines", queryset=BusinessLine.objects.all(), label=_("业态")
     )
@@ -65,7 +66,7 @@ class LeaseFilterSet(django_filters.FilterSet):
 class HeadcountFilterSet(django_filters.FilterSet):
     """Filters on headcount reports: firm, business line, month range."""
 
-    firm = django_filters.ModelChoiceFilter(queryset=Firm.objects.all(), label=_("企业"))
+    firm = FirmFilter(label=_("企业"))
     business_line = django_filters.ModelChoiceFilter(
         field_name="firm__business_lines", queryset=BusinessLine.objects.all(), label=_("业态")
     )
@@ -93,7 +94,7 @@ class SeatRequestFilterSet(django_filters.FilterSet):
     """Filter the seat request queue by status, firm, preferred zone and wanted date."""
 
     status = django_filters.ChoiceFilter(choices=SeatRequestStatus.choices, label=_("状态"), empty_label=_("全部"))
-    firm = django_filters.ModelChoiceFilter(queryset=Firm.objects.all(), label=_("企业"))
+    firm = FirmFilter(label=_("企业"))
     zone_preference = django_filters.ModelChoiceFilter(queryset=Zone.objects.all(), label=_("意向区域"))
     wanted_from = ParkDateFromToRangeFilter(
         label=_("期望起用日期"), widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"})

@@ -11,6 +11,7 @@ from parkops.core.dates import DATE_FORMATS, ParkDateField
 from parkops.firms.choices import FirmStatus
 from parkops.firms.matching import firm_matches_text, resolve_firm
 from parkops.firms.models import Firm
+from parkops.firms.pickers import candidates_text
 from parkops.leases.choices import RentTerms, ReservationStatus
 from parkops.leases.models import CapacityReservation, Lease
 from parkops.zones.choices import SeatCondition
@@ -50,15 +51,6 @@ class DayForm(forms.Form):
         return ""
 
 
-CANDIDATES_SHOWN = 12  # a refusal names this many candidates, then how many more
-
-
-def candidates_text(firms) -> str:
-    """Return the candidates of an ambiguous firm text as "简称（全称）、…", then how many more."""
-    names = [f.short_name if f.short_name == f.name else f"{f.short_name}（{f.name}）" for f in firms[:CANDIDATES_SHOWN]]
-    more = len(firms) - CANDIDATES_SHOWN
-    text = "、".join(names)
-    return text + (_("等 %(n)d 家") % {"n": len(firms)} if more > 0 else "")
 
 
 class FirmChoiceMixin:

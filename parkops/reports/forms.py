@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parkops.core.dates import ParkDateField
-from parkops.firms.models import Firm
+from parkops.firms.pickers import FirmPickerField
 
 GROUPS = (
     ("zone", _("区域")),
@@ -46,9 +46,7 @@ class OccupancyForm(AsOfForm):
 
 
 class TrendForm(AsOfForm):
-    firm = forms.ModelChoiceField(
-        label=_("企业"), queryset=Firm.objects.all(), required=False, empty_label=_("在租席位最多的企业")
-    )
+    firm = FirmPickerField(label=_("企业"), help_text=_("留空时显示在租席位最多的企业"))
 
     def chosen_firm(self):
         return self.cleaned_data.get("firm") if self.is_bound and self.is_valid() else None

@@ -6,7 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parkops.firms.models import BusinessLine, Firm
+from parkops.firms.models import BusinessLine
+from parkops.firms.pickers import FirmFilter
 from parkops.leases.models import LeaseSeat
 
 from .choices import SeatCondition, SeatKind
@@ -34,7 +35,7 @@ class SeatFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=SeatKind.choices, label=_("类型"))
     condition = django_filters.ChoiceFilter(choices=SeatCondition.choices, method="filter_condition", label=_("今日物理状态"))
     state = django_filters.ChoiceFilter(choices=SeatState.CHOICES, method="filter_state", label=_("今日状态"))
-    firm = django_filters.ModelChoiceFilter(queryset=Firm.objects.all(), method="filter_firm", label=_("使用企业"))
+    firm = FirmFilter(method="filter_firm", label=_("使用企业"))
     business_line = django_filters.ModelChoiceFilter(
         queryset=BusinessLine.objects.all(), method="filter_line", label=_("使用企业业态")
     )
