@@ -26,6 +26,15 @@ def candidates_text(firms) -> str:
     return "、".join(names) + (_("等 %(n)d 家") % {"n": len(firms)} if more > 0 else "")
 
 
+def unresolved_message(typed: str, candidates) -> str:
+    """Return the refusal for typed firm text that names no one firm: the candidates it could mean, or none."""
+    if candidates:
+        message = _("“%(name)s”对应多家企业：%(candidates)s；请输入更完整的名称，或从列表中选择一家。")
+    else:
+        message = _("未找到企业“%(name)s”；请输入企业全称、简称或英文名，并从列表中选择。")
+    return message % {"name": typed, "candidates": candidates_text(candidates)}
+
+
 class FirmPickerWidget(forms.Widget):
     """The combobox: a text box (`<name>_q`) for typing and a hidden input (`<name>`) with the picked firm's id."""
 
@@ -77,11 +86,7 @@ class FirmPickerField(forms.ModelChoiceField):
             candidates = found.candidates or exited
             if len(candidates) == 1:
                 return candidates[0]
-            if candidates:
-                message = _("“%(name)s”对应多家企业：%(candidates)s；请输入更完整的名称，或从列表中选择一家。")
-            else:
-                message = _("未找到企业“%(name)s”；请输入企业全称、简称或英文名，并从列表中选择。")
-            raise ValidationError(message % {"name": typed, "candidates": candidates_text(candidates)}, code="firm")
+            raise ValidationError(unresolved_message(typed, candidates), code="firm")
         return found.firm
 
 

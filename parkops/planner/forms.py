@@ -11,7 +11,7 @@ from parkops.core.dates import DATE_FORMATS, ParkDateField
 from parkops.firms.choices import FirmStatus
 from parkops.firms.matching import firm_matches_text, resolve_firm
 from parkops.firms.models import Firm
-from parkops.firms.pickers import candidates_text
+from parkops.firms.pickers import unresolved_message
 from parkops.leases.choices import RentTerms, ReservationStatus
 from parkops.leases.models import CapacityReservation, Lease
 from parkops.zones.choices import SeatCondition
@@ -70,11 +70,7 @@ class FirmChoiceMixin:
         if firm is None and typed:
             found = resolve_firm(typed)
             if found.firm is None:
-                if found.candidates:
-                    message = _("“%(name)s”对应多家企业：%(candidates)s；请输入更完整的名称，或从列表中选择一家。")
-                else:
-                    message = _("未找到企业“%(name)s”；请输入企业全称、简称或英文名，并从列表中选择。")
-                self.add_error("firm_q", message % {"name": typed, "candidates": candidates_text(found.candidates)})
+                self.add_error("firm_q", unresolved_message(typed, found.candidates))
                 return None
             firm = found.firm
         if firm is None:
