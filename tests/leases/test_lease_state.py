@@ -230,6 +230,13 @@ def test_migration_maps_old_statuses_to_stage(firm, db):
 TODAY = timezone.localdate()
 
 
+@pytest.fixture(autouse=True)
+def _today():
+    """Read today when each test runs, not when the module is collected: a run may cross midnight (Asia/Shanghai)."""
+    global TODAY
+    TODAY = timezone.localdate()
+
+
 @pytest.fixture
 def today_leases(floor, firm, other_firm):
     """One lease per state today, each on the day its state begins (or the day before the next)."""

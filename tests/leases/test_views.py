@@ -11,6 +11,13 @@ from parkops.leases import services
 from tests import factories
 
 TODAY = timezone.localdate()
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    """Read today when each test runs, not when the module is collected: a run may cross midnight (Asia/Shanghai)."""
+    global TODAY
+    TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
 
 
