@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -35,7 +36,7 @@ def build_park():
     services.lease_terminate(lease=other, on=datetime.date(2026, 9, 1), reason="迁出", by=staff)
     phase = factories.PhaseFactory(number=1)
     services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=majorel, phase=phase, seats=200, by=staff)
-    services.seat_request_create(firm=pingan, seats=5, wanted_from=datetime.date.today() + datetime.timedelta(days=30), reason="扩编", by=staff)
+    services.seat_request_create(firm=pingan, seats=5, wanted_from=timezone.localdate() + datetime.timedelta(days=30), reason="扩编", by=staff)
     services.headcount_report_submit(confirmation_reason="测试数据", firm=pingan, month=datetime.date(2026, 2, 1), headcount=480)
 
 

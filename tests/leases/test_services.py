@@ -3,6 +3,7 @@ import datetime
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -171,7 +172,7 @@ def test_reservation_convert_leases_seats_in_the_phase(firm):
 
 
 def test_seat_request_lifecycle(firm, other_firm, staff):
-    today = dt.date.today()
+    today = timezone.localdate()
     with pytest.raises(ValidationError, match="已过"):
         services.seat_request_create(firm=firm, seats=10, wanted_from=today - dt.timedelta(days=1), reason="扩招")
     request = services.seat_request_create(firm=firm, seats=10, wanted_from=today, reason="扩招")
@@ -187,7 +188,7 @@ def test_seat_request_lifecycle(firm, other_firm, staff):
 
 
 def test_headcount_report_one_per_month_and_corrections_keep_history(firm, floor):
-    today = dt.date.today()
+    today = timezone.localdate()
     make_lease(firm, seats=seats(floor, 40), start=today - dt.timedelta(days=40), end=today + dt.timedelta(days=400))
     first = services.headcount_report_submit(firm=firm, month=today.replace(day=15), headcount=60)
     assert first.month == today.replace(day=1)
