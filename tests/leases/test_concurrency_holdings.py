@@ -1,7 +1,7 @@
 """Real threads on PostgreSQL: two services that touch one lease's holdings, started at the same moment.
 
 Every round runs two operations at once on a fresh lease and asserts that the final holdings (and the
-lease's end and status) are what one of the two serial orders leaves. Both serial outcomes are computed
+lease's end and stage) are what one of the two serial orders leaves. Both serial outcomes are computed
 first by running the same services one after the other on a lease of their own. Before the lock order
 was fixed (lease(s) first, then seats in id order, holdings read only then), a release lost to a
 concurrent renew or terminate in most rounds.
@@ -54,14 +54,14 @@ def _ops(pairing, lease, seats):
 
 
 def _state(lease, seats):
-    """Return the round's outcome with its own ids left out: holdings by seat position, the lease's dates and status."""
+    """Return the round's outcome with its own ids left out: holdings by seat position, the lease's dates and stage."""
     position = {s.pk: i for i, s in enumerate(seats)}
     holdings = sorted(
         (position[seat_id], start, end)
         for seat_id, start, end in LeaseSeat.objects.filter(seat__in=seats).values_list("seat_id", "start", "end")
     )
     lease = Lease.objects.get(pk=lease.pk)
-    return tuple(holdings), lease.end, lease.status, lease.terminated_on
+    return tuple(holdings), lease.end, lease.stage, lease.terminated_on
 
 
 def _run(op) -> str:
