@@ -668,7 +668,18 @@ def seats_set_condition(
     seat_ids = sorted({seat.pk for seat in seats})
     if not seat_ids:
         raise ValidationError(_("没有选择任何席位；请至少选择一个席位。"))
-    _lock_seat_ids(seat_ids)
+    for _attempt in range(RELOCK_RETRIES):
+        try:
+            with transaction.atomic():
+                return _set_condition_locked(seat_ids, condition, on, by=by, note=note, end_holdings=end_holdings)
+        except _Relock:
+            continue  # the savepoint's rollback released this attempt's locks
+    raise OperationalError("seats_set_condition: the leases holding the seats kept changing; nothing was changed, please retry")
+
+
+def _set_condition_locked(seat_ids, condition: str, on: datetime.date, *, by, note: str, end_holdings: bool) -> int:
+    """seats_set_condition's body, under the one lock order: the leases holding the seats, then the seats."""
+    _lock_holders_then_seats(seat_ids, on)
     outages = list(SeatOutage.objects.filter(seat_id__in_ids=seat_ids).filter(Q(end__isnull=True) | Q(end__gt=on)).order_by("seat_id", "start"))
     if condition == SeatCondition.OUT_OF_SERVICE:
         held = _held_from(seat_ids, on)
