@@ -332,3 +332,7 @@ class HeadcountReportAdmin(NoDeleteMixin, ParkExportMixin, ServiceWriteAdmin, Si
         )
         obj.pk = saved.pk
         obj._state.adding = False
+
+
+# The supply and tenant models' admins that show holdings and write through the services (see their modules).
+from . import admin_supply, admin_tenants  # noqa: E402,F401  (registers their ModelAdmins)
