@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 APPS := core zones firms leases planner portal reports
 
-.PHONY: venv demo test serve load messages bench clean
+.PHONY: venv demo test lint serve load messages bench clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,10 @@ BENCH_ENV := SECRET_KEY=$${SECRET_KEY:-bench-only-not-a-secret} ALLOWED_HOSTS=$$
 bench: venv
 	$(BENCH_ENV) $(PY) manage.py collectstatic --noinput -v 0
 	$(BENCH_ENV) $(PY) manage.py benchmark --seats $(BENCH_SEATS) $(BENCH_ARGS)
+
+# The house plan: the import-linter contracts in pyproject.toml (layers, nothing imports bench, no cycles).
+lint: venv
+	$(VENV)/bin/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
