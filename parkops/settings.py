@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "parkops.planner",
     "parkops.portal",
     "parkops.reports",
+    "parkops.seed",  # the real park's loader and the load_park and demo_users commands
 ]
 
 MIDDLEWARE = [
