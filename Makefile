@@ -1,7 +1,7 @@
 # parkops: two commands on a fresh machine with python3 (3.10+) and make.
 #   make demo   set up, load the real park, create demo users, serve http://127.0.0.1:8000
 #   make test   set up and run the whole suite
-#   make bench  time the main pages on a synthetic park (BENCH_SEATS=7000,35000,100000; DATABASE_URL picks the engine)
+#   make bench  time the main pages on a synthetic park (python -m bench; BENCH_SEATS=7000,35000,100000; DATABASE_URL picks the engine)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -57,7 +57,7 @@ BENCH_ARGS ?= --json bench.json
 BENCH_ENV := SECRET_KEY=$${SECRET_KEY:-bench-only-not-a-secret} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-localhost} DEBUG=
 bench: venv
 	$(BENCH_ENV) $(PY) manage.py collectstatic --noinput -v 0
-	$(BENCH_ENV) $(PY) manage.py benchmark --seats $(BENCH_SEATS) $(BENCH_ARGS)
+	$(BENCH_ENV) $(PY) -m bench --seats $(BENCH_SEATS) $(BENCH_ARGS)
 
 # The house plan: the import-linter contracts in pyproject.toml (layers, nothing imports bench, no cycles).
 lint: venv

@@ -70,6 +70,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # The one expiry window: planner, portal, admin, reports and their labels all read it (leases.choices.expiry_days).
 PARKOPS_EXPIRY_DAYS = int(os.environ.get("PARKOPS_EXPIRY_DAYS", "90"))
+# The model that links a login to its tenant firm, as AUTH_USER_MODEL names the user model: the kernel
+# (parkops.core.access.user_firm, the firm-scoping queryset) looks it up by this name, not by import.
+PARKOPS_FIRM_MEMBER_MODEL = "firms.FirmMember"
 
 INSTALLED_APPS = [
     "parkops.core.admin_site.ParkAdminConfig",  # django.contrib.admin with the park's site
@@ -93,6 +96,7 @@ INSTALLED_APPS = [
     "parkops.planner",
     "parkops.portal",
     "parkops.reports",
+    "parkops.seed",  # the real park's loader and the load_park and demo_users commands
 ]
 
 MIDDLEWARE = [

@@ -3,12 +3,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from parkops import views
 from parkops.core import views as core_views
 from parkops.core.auth import ParkAuthenticationForm
 from parkops.core.health import healthz
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", core_views.favicon, name="favicon"),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=ParkAuthenticationForm), name="login"),

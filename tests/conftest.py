@@ -110,7 +110,7 @@ class RealPark:
     """The real park (manage.py load_park + demo_users, as `make demo`), served by a live server.
 
     `url` is the server's address; `today` the day it was loaded (its relative dates count from it).
-    Demo logins: the `*_PASSWORD`s of parkops.core.management.commands.demo_users.
+    Demo logins: the `*_PASSWORD`s of parkops.seed.management.commands.demo_users.
     """
 
     url: str

@@ -1,12 +1,18 @@
 """Who a user is in the park: bureau admin, park staff, or a tenant firm's member.
 
-Every tenant-facing view starts from a model's ``visible_to(user)``; those
+Every tenant-facing view starts from a model's ``visible_to(user)`` (parkops.core.scoping); those
 querysets use the helpers here to decide the user's role and firm.
+
+The kernel imports no domain app: the model that links a user to a firm is named by the setting
+PARKOPS_FIRM_MEMBER_MODEL ("app_label.ModelName", like AUTH_USER_MODEL), and is looked up through the
+app registry. That model has a ``user`` one-to-one field and a ``firm`` foreign key.
 """
 from __future__ import annotations
 
 from functools import wraps
 
+from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 
@@ -34,13 +40,17 @@ def is_park_staff(user) -> bool:
     return is_bureau_admin(user) or PARK_STAFF in _group_names(user)
 
 
+def get_firm_member_model():
+    """Return the model named by settings.PARKOPS_FIRM_MEMBER_MODEL (the link from a user to a firm)."""
+    return apps.get_model(settings.PARKOPS_FIRM_MEMBER_MODEL, require_ready=False)
+
+
 def user_firm(user):
-    """Return the Firm a tenant user belongs to, or None."""
+    """Return the Firm a tenant user belongs to, or None. Cached on the user object: one query per request."""
     if not user.is_authenticated:
         return None
     if not hasattr(user, "_parkops_firm"):
-        from parkops.firms.models import FirmMember
-
+        FirmMember = get_firm_member_model()
         # One row at most (the membership is one-to-one): no ORDER BY, which would join the user for the
         # model's default ordering.
         member = next(iter(FirmMember.objects.select_related("firm").filter(user_id=user.pk).order_by()[:1]), None)

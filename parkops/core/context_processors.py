@@ -1,4 +1,8 @@
-"""Template context: the current user's role, for navigation."""
+"""Template context: the current user's role, for navigation.
+
+Kernel, not site glue: it reads only parkops.core.access (roles, and the user's firm through the member model
+that settings.PARKOPS_FIRM_MEMBER_MODEL names), so it needs no domain app.
+"""
 from parkops.core.access import is_bureau_admin, is_park_staff, user_firm
 
 

@@ -6,8 +6,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from parkops.core.access import is_park_staff, user_firm
 from parkops.core.models import TimeStampedModel
+from parkops.core.scoping import FirmScopedQuerySet
 
 from .choices import FirmStatus, MemberRole
 from .uscc import check_uscc
@@ -30,13 +30,10 @@ class BusinessLine(models.Model):
         return self.name
 
 
-class FirmQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Return the firms a user may see: all for staff, only its own for a tenant."""
-        if is_park_staff(user):
-            return self
-        firm = user_firm(user)
-        return self.filter(pk=firm.pk) if firm else self.none()
+class FirmQuerySet(FirmScopedQuerySet):
+    """Firms; visible_to(user): all for staff, only its own for a tenant."""
+
+    firm_path = "pk"
 
 
 class Firm(TimeStampedModel):
@@ -94,13 +91,10 @@ class Firm(TimeStampedModel):
             self.uscc = result.code or None
 
 
-class FirmMemberQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Return the members a user may see: all for staff, its own firm's for a tenant."""
-        if is_park_staff(user):
-            return self
-        firm = user_firm(user)
-        return self.filter(firm=firm) if firm else self.none()
+class FirmMemberQuerySet(FirmScopedQuerySet):
+    """Firm members; visible_to(user): all for staff, its own firm's for a tenant."""
+
+    firm_path = "firm"
 
 
 class FirmMember(TimeStampedModel):

@@ -14,27 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from parkops.core.access import is_park_staff, user_firm
 from parkops.core.models import TimeStampedModel
+from parkops.core.scoping import FirmScopedQuerySet
 from parkops.firms.models import Firm
 from parkops.zones.models import Phase, Seat, Zone
 
 from .choices import LeaseStage, LeaseState, RentTerms, ReservationStatus, SeatRequestStatus, expiry_days
-
-
-class FirmScopedQuerySet(models.QuerySet):
-    """A queryset of rows that belong to one firm through ``firm_path``."""
-
-    firm_path = "firm"
-
-    def visible_to(self, user):
-        """Return the rows a user may see: all for staff, only its own firm's for a tenant."""
-        if is_park_staff(user):
-            return self
-        firm = user_firm(user)
-        if firm is None:
-            return self.none()
-        return self.filter(**{self.firm_path: firm})
 
 
 class LeaseSeatQuerySet(FirmScopedQuerySet):
@@ -92,6 +77,8 @@ def effective_end_expression() -> Case:
 
 class LeaseQuerySet(FirmScopedQuerySet):
     """Leases, with their state on a day derived in SQL by the same rule as Lease.state_on."""
+
+    firm_path = "firm"
 
     def with_state(self, day: datetime.date | None = None, *, days: int | None = None):
         """Return the leases annotated with ``state``: the LeaseState value on `day` (default today)."""
@@ -226,6 +213,8 @@ class LeaseSeat(models.Model):
 
 
 class ReservationQuerySet(FirmScopedQuerySet):
+    firm_path = "firm"
+
     def standing_on(self, day: datetime.date):
         """Return the reservations as they stood on a day: made by then and not yet cancelled or converted."""
         return self.filter(standing_on(day))
@@ -292,6 +281,10 @@ class CapacityReservation(TimeStampedModel):
         )
 
 
+class SeatRequestQuerySet(FirmScopedQuerySet):
+    firm_path = "firm"
+
+
 class SeatRequest(TimeStampedModel):
     """A firm asks for N more seats; staff approve it by allocating seats, or reject it with a reason."""
 
@@ -320,7 +313,7 @@ class SeatRequest(TimeStampedModel):
     )
     history = HistoricalRecords(excluded_fields=["modified"])
 
-    objects = FirmScopedQuerySet.as_manager()
+    objects = SeatRequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created"]
@@ -330,6 +323,10 @@ class SeatRequest(TimeStampedModel):
 
     def __str__(self):
         return f"{self.firm} · {self.seats} · {self.get_status_display()}"
+
+
+class HeadcountReportQuerySet(FirmScopedQuerySet):
+    firm_path = "firm"
 
 
 class HeadcountReport(TimeStampedModel):
@@ -349,7 +346,7 @@ class HeadcountReport(TimeStampedModel):
     )
     history = HistoricalRecords(excluded_fields=["modified"])
 
-    objects = FirmScopedQuerySet.as_manager()
+    objects = HeadcountReportQuerySet.as_manager()
 
     class Meta:
         ordering = ["-month", "firm"]

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from parkops.core.access import is_park_staff, user_firm
 from parkops.core.models import TimeStampedModel
+from parkops.core.scoping import FirmScopedQuerySet
 
 from .choices import FunctionalArea, PhaseStatus, SeatKind, ZoneStatus
 
@@ -96,15 +96,16 @@ class Building(TimeStampedModel):
         return f"{self.code} {self.name}"
 
 
-class FloorQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Return the floors a user may see: all for staff, floors where its firm holds or held seats for a tenant."""
-        if is_park_staff(user):
-            return self
-        firm = user_firm(user)
-        if firm is None:
-            return self.none()
-        return self.filter(seats__lease_seats__lease__firm=firm).distinct()
+# A seat belongs to the firms that hold or held it: the allocation's path from a seat to a firm, through the
+# leases app's LeaseSeat rows (named here as a lookup path, not imported: zones sits below leases).
+SEAT_FIRM_PATH = "lease_seats__lease__firm"
+
+
+class FloorQuerySet(FirmScopedQuerySet):
+    """Floors; visible_to(user): all for staff, for a tenant the floors where its firm holds or held seats."""
+
+    firm_path = f"seats__{SEAT_FIRM_PATH}"
+    firm_path_many = True
 
 
 class Floor(TimeStampedModel):
@@ -138,15 +139,11 @@ class Floor(TimeStampedModel):
         return f"{self.building.code}-{self.level}F"
 
 
-class SeatQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Return the seats a user may see: all for staff, the seats its firm ever held for a tenant."""
-        if is_park_staff(user):
-            return self
-        firm = user_firm(user)
-        if firm is None:
-            return self.none()
-        return self.filter(lease_seats__lease__firm=firm).distinct()
+class SeatQuerySet(FirmScopedQuerySet):
+    """Seats; visible_to(user): all for staff, for a tenant the seats its firm ever held."""
+
+    firm_path = SEAT_FIRM_PATH
+    firm_path_many = True
 
     def existing_on(self, day: datetime.date):
         """Return the seats that exist on a day: laid out by then and not retired yet."""

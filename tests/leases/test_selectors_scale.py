@@ -1,6 +1,6 @@
 """seat_states reads a floor's holdings by the floor's seat ids, so its cost does not grow with the park:
 the holdings query neither joins nor sorts by seats (a join let PostgreSQL scan every holding in force in the
-park). Found by manage.py benchmark: the floor planner took 3x longer at 100,000 seats than at 7,000."""
+park). Found by the benchmark (python -m bench): the floor planner took 3x longer at 100,000 seats than at 7,000."""
 import datetime
 
 from django.db import connection

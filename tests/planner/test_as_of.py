@@ -271,7 +271,7 @@ def test_converting_reserved_seats_keeps_committed(phase, firm, starts_in_days, 
 
 def test_demo_park_conversion_keeps_phase_one_committed(db):
     """The issue's case on the real park: converting 50 of a phase-1 reservation's seats, the lease starting later."""
-    from parkops.core import park_loader
+    from parkops.seed import park_loader
     from parkops.zones.models import Floor
 
     park_loader.ParkLoader(park_loader.load_file()).run()

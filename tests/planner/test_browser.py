@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from parkops.core.management.commands import demo_users
+from parkops.seed.management.commands import demo_users
 from parkops.firms.models import Firm
 from parkops.leases import selectors
 from parkops.leases.models import CapacityReservation, Lease, LeaseSeat, SeatRequest

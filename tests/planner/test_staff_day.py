@@ -18,7 +18,7 @@ import pytest
 from django.db.models import Q
 from django.urls import reverse
 
-from parkops.core.management.commands import demo_users
+from parkops.seed.management.commands import demo_users
 from parkops.firms.models import Firm
 from parkops.leases import selectors
 from parkops.leases.choices import SeatRequestStatus

@@ -1,4 +1,4 @@
-"""A synthetic park of any size, for the benchmark command (manage.py benchmark).
+"""A synthetic park of any size, for the benchmark (python -m bench).
 
 The shape follows the real park (PARK.md): operating zones A, B, B1 and C hold the
 first ~7,000 seats, zone D's phases hold the rest; floors of 200-600 seats (the

@@ -1,6 +1,6 @@
-"""The pages manage.py benchmark measures, each with its floor: one SQL query returning exactly the rows the
-page shows. Also the floor of the allocation services: the rows they write, holdings and history, in one
-statement each.
+"""The pages the benchmark (python -m bench) measures, each with its floor: one SQL query returning exactly
+the rows the page shows. Also the floor of the allocation services: the rows they write, holdings and
+history, in one statement each.
 
 The SQL is plain and portable (SQLite and PostgreSQL); "end" and "row" are quoted because they are
 keywords. Dates are passed as parameters.
@@ -10,11 +10,12 @@ from __future__ import annotations
 from django.db import connections, transaction
 from django.utils import timezone
 
-from parkops.core.benchmarking import Page
 from parkops.core.lookups import ids_match
 from parkops.firms.models import Firm
 from parkops.leases.models import CapacityReservation, HeadcountReport, Lease, LeaseSeat, SeatRequest
 from parkops.zones.models import Building, Floor, Phase, Seat, SeatOutage, Zone
+
+from .pages import Page
 
 T = {
     "zone": Zone._meta.db_table,

@@ -8,7 +8,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from parkops.core import park_loader
+from parkops.seed import park_loader
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""manage.py load_park and parkops.core.park_loader: the real park as the default data set.
+"""manage.py load_park and parkops.seed.park_loader: the real park as the default data set.
 
 The park is loaded once for the module (committed, wiped again at the end); each test reads it
 inside its own rolled-back transaction, so the tests that load again (--replace, a bad file)
@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
-from parkops.core import park_loader
+from parkops.seed import park_loader
 from parkops.firms.choices import FirmStatus, MemberRole
 from parkops.firms.models import Firm, FirmMember
 from parkops.leases import selectors

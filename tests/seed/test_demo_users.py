@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from parkops.core.access import is_bureau_admin, is_park_staff, user_firm
-from parkops.core.management.commands.demo_users import DEMO_USERS, FIRM_PASSWORD
+from parkops.seed.management.commands.demo_users import DEMO_USERS, FIRM_PASSWORD
 from parkops.firms.choices import MemberRole
 from parkops.firms.models import Firm, FirmMember
 from tests.factories import FirmFactory

@@ -1,11 +1,11 @@
-"""Measurement helpers for manage.py benchmark: throwaway databases, page and service timings, the floor each
-is compared with, and the printed tables.
+"""Measurement helpers for the benchmark (python -m bench): throwaway databases, page and service timings, the
+floor each is compared with, and the printed tables.
 
 A page's *floor* is the least any implementation could cost: one cursor.execute of a query that returns
 exactly the rows the page shows, plus a trivial view served through the same middleware (session and user
 loaded). The ratio page / floor says how much the page spends beyond that.
 
-This module is also the urlconf used while measuring: the real urls plus the trivial view.
+While measuring, the urlconf is bench.urls: the real urls plus the trivial and empty views defined here.
 """
 from __future__ import annotations
 
@@ -19,15 +19,24 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Callable
 
+import tablib
+
 from django.db import connections
 from django.db.utils import load_backend
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, reverse
 
-from parkops.urls import urlpatterns as real_urlpatterns
+from parkops.firms.models import BusinessLine, Firm
+from parkops.firms.resources import FirmResource
+from parkops.leases import services
+from parkops.leases.models import LeaseSeat
+from parkops.zones.models import Seat, SeatOutage, existing_over
+
+from . import benchmark_sql
+from .pages import Page
 
 TRIVIAL_PATH = "__bench__/trivial/"
 EMPTY_PAGE_PATH = "__bench__/empty/"
@@ -42,13 +51,6 @@ def empty_page_view(request):
     """Render the base template with nothing in it: the role lookups, navigation and language switch that
     every page of the site carries. Not part of the floor; shown beside it (see Record.empty_page_ms)."""
     return render(request, "base.html", {})
-
-
-urlpatterns = [
-    path(TRIVIAL_PATH, trivial_view, name="bench_trivial"),
-    path(EMPTY_PAGE_PATH, empty_page_view, name="bench_empty_page"),
-    *real_urlpatterns,
-]
 
 
 # --- throwaway databases -------------------------------------------------------------------------
@@ -151,18 +153,6 @@ def _finish(record: Record, times: list[float], floor_ms: float | None) -> Recor
 
 
 # --- pages ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class Page:
-    """A page to measure: its URL name, how to build its URL for a park, who looks at it, its floor query."""
-
-    name: str
-    url_name: str
-    args: Callable = lambda park: ()
-    query: Callable = lambda park: ""
-    as_tenant: bool = False
-    floor_sql: Callable = None  # (park) -> (sql, params)
 
 
 def page_url(page: Page, park) -> str | None:
@@ -277,8 +267,6 @@ ALLOCATE_SEATS = 500
 
 def measure_services(park, runs: int) -> list[Record]:
     """Time services.seats_allocate of 500 free seats to a new lease of the largest firm, then seats_release."""
-    from parkops.core import benchmark_sql
-    from parkops.leases import services
 
     lease, seats = _service_fixture(park)
     if not seats:
@@ -307,10 +295,6 @@ SERVICE_NAMES = ("services.seats_allocate", "services.seats_release")
 
 def _service_fixture(park):
     """Return a fresh one-year lease of the largest firm and up to 500 in-service seats free from today."""
-    from parkops.firms.models import Firm
-    from parkops.leases import services
-    from parkops.leases.models import LeaseSeat
-    from parkops.zones.models import Seat, SeatOutage, existing_over
 
     today = park.today
     end = today + datetime.timedelta(days=365)
@@ -334,11 +318,6 @@ def measure_firm_import(rows: int) -> str:
     Return the line to print. The rows are checked as the admin's import page checks them; the dry run
     rolls back, so the park is left as it was.
     """
-    import tablib
-
-    from parkops.firms.models import BusinessLine
-    from parkops.firms.resources import FirmResource
-
     codes = list(BusinessLine.objects.values_list("code", flat=True)[:2])
     dataset = tablib.Dataset(headers=["name", "short_name", "name_en", "uscc", "status", "signed_on", "business_lines"])
     for i in range(rows):

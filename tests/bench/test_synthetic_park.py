@@ -5,8 +5,8 @@ import datetime
 
 from django.db.models import Count
 
+from bench.synthetic_park import generate_park
 from parkops.core.access import is_park_staff, user_firm
-from parkops.core.synthetic_park import generate_park
 from parkops.leases.models import CapacityReservation, HeadcountReport, Lease, LeaseSeat
 from parkops.zones.models import Building, Floor, Seat
 

@@ -1,7 +1,10 @@
-"""manage.py benchmark at a tiny size: the JSON it writes has one record per page and size, in the agreed
+"""The benchmark (python -m bench) at a tiny size: the JSON it writes has one record per page and size, in the agreed
 shape, and a page whose URL name does not resolve is reported as missing. Times are not asserted."""
 import io
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -9,9 +12,10 @@ from django.db import connections
 from django.urls import NoReverseMatch, reverse
 import pytest
 
-from parkops.core import benchmark_sql
-from parkops.core.benchmarking import Page
-from parkops.core.synthetic_park import Park
+from bench import benchmark_sql
+from bench.command import Command
+from bench.pages import Page
+from bench.synthetic_park import Park
 
 KEYS = {"size", "page", "median_ms", "max_ms", "queries", "bytes", "floor_ms", "ratio", "status", "locked_floor_ms", "locked_ratio",
         "empty_page_ms", "empty_page_ratio"}
@@ -38,7 +42,7 @@ def bench_json(tmp_path_factory, django_db_blocker):
     name_before = connections["default"].settings_dict["NAME"]
     with pytest.MonkeyPatch.context() as patch, django_db_blocker.unblock():
         patch.setattr(benchmark_sql, "PAGES", [*benchmark_sql.PAGES, ABSENT])
-        call_command("benchmark", seats="300,450", runs=1, json_path=str(out), stdout=stdout, import_rows=300)
+        call_command(Command(), seats="300,450", runs=1, json_path=str(out), stdout=stdout, import_rows=300)
     assert connections["default"].settings_dict["NAME"] == name_before
     return json.loads(out.read_text()), stdout.getvalue()
 
@@ -101,7 +105,7 @@ def test_output_has_a_table_per_size_and_a_scaling_line_per_page(bench_json):
 
 def test_bad_sizes_are_refused_with_the_fix():
     with pytest.raises(CommandError, match="e.g. 7000,35000,100000"):
-        call_command("benchmark", seats="7k", stdout=io.StringIO())
+        call_command(Command(), seats="7k", stdout=io.StringIO())
 
 
 def test_output_times_the_firm_import_dry_run(bench_json):
@@ -109,3 +113,14 @@ def test_output_times_the_firm_import_dry_run(bench_json):
     lines = [line for line in output.splitlines() if line.startswith("import.firms dry run: 300 rows in")]
     assert len(lines) == 2, output
     assert all("rows/s" in line and "ROWS REFUSED" not in line for line in lines)
+
+
+def test_python_m_bench_sets_django_up_and_refuses_bad_sizes_with_the_fix():
+    """`make bench` runs `python -m bench`: it sets DJANGO_SETTINGS_MODULE and django up itself."""
+    env = {"PATH": "/usr/bin:/bin", "SECRET_KEY": "bench-test", "ALLOWED_HOSTS": "localhost"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--seats", "7k"], cwd=Path(__file__).resolve().parents[2], env=env,
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 1, done
+    assert "e.g. 7000,35000,100000" in done.stderr

@@ -1,7 +1,10 @@
-"""manage.py benchmark: time the main pages and the allocation services on synthetic parks of given sizes.
+"""The benchmark command (python -m bench): time the main pages and the allocation services on synthetic parks
+of given sizes.
 
 Each size gets its own throwaway database (a SQLite file, or a PostgreSQL database <NAME>_<size> when
-DATABASE_URL is PostgreSQL), created, filled, measured and dropped. See parkops.core.benchmarking.
+DATABASE_URL is PostgreSQL), created, filled, measured and dropped. See bench.benchmarking.
+It is a Django management command class that no app installs: bench/__main__.py runs it (as would
+``call_command(Command(), ...)``), so the shipped settings know nothing of it.
 """
 import json
 import shutil
@@ -13,9 +16,9 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from parkops.core import benchmark_sql
-from parkops.core import benchmarking as bench
-from parkops.core.synthetic_park import generate_park
+from . import benchmark_sql
+from . import benchmarking as bench
+from .synthetic_park import generate_park
 
 
 def parse_sizes(value: str) -> list[int]:
@@ -50,7 +53,7 @@ class Command(BaseCommand):
         records = []
         workdir = bench.new_workdir()
         measuring = override_settings(
-            DEBUG=False, ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"], ROOT_URLCONF=bench.__name__
+            DEBUG=False, ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"], ROOT_URLCONF="bench.urls"
         )
         try:
             with measuring:

@@ -1,12 +1,12 @@
-"""Each page's floor query (parkops.core.benchmark_sql) runs on this database and returns the rows the page
+"""Each page's floor query (bench.benchmark_sql) runs on this database and returns the rows the page
 shows, and the services' floor writes and removes the holdings as seats_allocate and seats_release would."""
 import datetime
 
 import pytest
 from django.db import connection
 
-from parkops.core import benchmark_sql
-from parkops.core.synthetic_park import generate_park
+from bench import benchmark_sql
+from bench.synthetic_park import generate_park
 from parkops.firms.models import Firm
 from parkops.leases import services
 from parkops.leases.models import Lease, LeaseSeat
