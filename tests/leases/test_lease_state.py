@@ -103,7 +103,7 @@ def test_terminated_on_its_end_day(firm, db):
 def test_draft_is_draft_on_every_day_until_terminated(firm, db):
     lease = factories.make_lease(firm, start=D(2026, 3, 1), end=D(2026, 9, 1), stage=LeaseStage.DRAFT)
     assert_states(lease, {D(2026, 2, 28): DRAFT, D(2026, 3, 1): DRAFT, D(2026, 8, 31): DRAFT, D(2026, 9, 1): DRAFT})
-    services.lease_update(lease=lease, stage=LeaseStage.SIGNED)
+    services.lease_update(lease=lease, stage=LeaseStage.SIGNED, by=None)
     lease.refresh_from_db()
     assert_states(lease, {D(2026, 2, 28): UPCOMING, D(2026, 3, 1): ACTIVE, D(2026, 9, 1): ENDED})
     draft = factories.make_lease(firm, start=D(2026, 3, 1), end=D(2026, 9, 1), stage=LeaseStage.DRAFT)
