@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from parkops.core.adminkit import ParkExportMixin, ParkImportExportMixin, PrefilledInlineFormSet, count_of
-from parkops.leases.choices import LeaseState, expiring_label_lazy
+from parkops.leases.choices import expiring_label_lazy
 from parkops.leases.models import Lease, LeaseSeat
 
 from .models import BusinessLine, Firm, FirmMember
@@ -110,7 +110,7 @@ class FirmAdmin(ParkImportExportMixin, SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         today = timezone.localdate()
-        expiring = Lease.objects.in_state(LeaseState.EXPIRING, today)
+        expiring = Lease.objects.expiring(today)
         return (
             super()
             .get_queryset(request)

@@ -13,7 +13,8 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from parkops.leases import selectors, services
+from parkops.leases import services
+from parkops.reports import selectors as report_selectors
 from parkops.leases.choices import LeaseStage, LeaseState, expiring_label
 from parkops.leases.models import Lease
 from tests import factories
@@ -312,8 +313,8 @@ def test_portal_lists_each_lease_with_its_state(client, today_leases, firm, othe
 
 
 def test_reports_count_the_leases_in_force_by_their_state(today_leases):
-    assert [lease.number for lease in selectors.expiring_leases(TODAY)] == ["EXPIRING"]
-    per_firm = {e.firm.short_name: e for e in selectors.expiring_by_firm(TODAY)}
+    assert [lease.number for lease in report_selectors.expiring_leases(TODAY)] == ["EXPIRING"]
+    per_firm = {e.firm.short_name: e for e in report_selectors.expiring_by_firm(TODAY)}
     assert per_firm["迈睿中国"].leases == {30: 0, 60: 0, 90: 1}  # not the ended or the terminated one
     assert "平安金服" not in per_firm  # ACTIVE ends in 91 days; the draft and the upcoming lease are not in force
 
@@ -336,7 +337,7 @@ def test_the_setting_moves_the_lease_state_and_its_label(window_world):
         assert lease.state_on(TODAY) == ACTIVE and sql_state(lease, TODAY) == ACTIVE
         assert not Lease.objects.in_state(EXPIRING, TODAY).exists()
         assert expiring_label() == "30 天内到期" and str(LeaseState.EXPIRING.label) == "30 天内到期"
-        assert [lease.number for lease in selectors.expiring_leases(TODAY)] == []
+        assert [lease.number for lease in report_selectors.expiring_leases(TODAY)] == []
 
 
 def test_the_setting_moves_the_planner_seat_state_and_label(client, staff, window_world, floor):

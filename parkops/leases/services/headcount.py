@@ -7,23 +7,15 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from parkops.core.dates import month_start
 from parkops.firms.models import Firm
 
 from ..models import HeadcountReport, LeaseSeat
 from .common import _history_user, allocation_write
 
 
-def _month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
 HEADCOUNT_PER_SEAT_LIMIT = 2  # a report above this many people per seat needs a confirmation with a reason
 HEADCOUNT_MONTHS_BACK = 12  # ... and so does a report for a month further back than this
-
-
-def _add_months(day: datetime.date, n: int) -> datetime.date:
-    months = day.year * 12 + day.month - 1 + n
-    return datetime.date(months // 12, months % 12 + 1, 1)
 
 
 def headcount_doubts(*, firm: Firm, month: datetime.date, headcount: int) -> list[str]:
@@ -35,7 +27,7 @@ def headcount_doubts(*, firm: Firm, month: datetime.date, headcount: int) -> lis
     doubts = []
     seats = (
         LeaseSeat.objects.filter(lease__firm=firm)
-        .overlapping(month, _add_months(month, 1))
+        .overlapping(month, month_start(month, 1))
         .values("seat_id")
         .distinct()
         .count()
@@ -46,7 +38,7 @@ def headcount_doubts(*, firm: Firm, month: datetime.date, headcount: int) -> lis
             _("在岗人数 %(n)s 人超过 %(month)s 所租席位 %(seats)s 席的 %(k)s 倍（上限 %(limit)s 人）。")
             % {"n": headcount, "month": month.strftime("%Y-%m"), "seats": seats, "k": HEADCOUNT_PER_SEAT_LIMIT, "limit": limit}
         )
-    earliest = _add_months(_month_start(timezone.localdate()), -HEADCOUNT_MONTHS_BACK)
+    earliest = month_start(timezone.localdate(), -HEADCOUNT_MONTHS_BACK)
     if month < earliest:
         doubts.append(
             _("月份 %(month)s 早于 %(k)s 个月前（不经确认最早可填 %(earliest)s）。")
@@ -66,8 +58,8 @@ def headcount_report_submit(
     """
     if month is None:
         raise ValidationError({"month": _("请填写月份。")})
-    month = _month_start(month)
-    if month > _month_start(timezone.localdate()):
+    month = month_start(month)
+    if month > month_start(timezone.localdate()):
         raise ValidationError({"month": _("不能填报未来月份 %(m)s；请选择本月或以前的月份。") % {"m": month.strftime("%Y-%m")}})
     if not isinstance(headcount, int) or isinstance(headcount, bool):
         raise ValidationError({"headcount": _("在岗人数必须是整数。")})
