@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, widgets
 
-from parkops.core.adminkit import ChoiceWidget, ParkDateWidget, SafeResource, refused_by_database
+from parkops.core.adminkit import ChoiceWidget, ParkDateWidget, SafeResource, mark_saved, refused_by_database
 from parkops.firms.models import Firm
 from parkops.zones.models import Seat
 
@@ -108,8 +108,7 @@ class LeaseResource(SafeResource):
                 saved = self._create(instance, by=by) if is_create else self._update(instance, by=by)
         except ValidationError as exc:
             raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"seats": exc.messages}) from exc
-        instance.pk = saved.pk
-        instance._state.adding = False
+        mark_saved(instance, saved)
 
     def _create(self, instance, *, by):
         return services.lease_create(

@@ -131,11 +131,21 @@ def _end_holdings(holdings: Sequence[tuple], on: datetime.date, *, by, reason: s
         _insert_history_from_rows(shorten, "~", by=by, reason=reason)
     if remove:
         _insert_history_from_rows(remove, "-", by=by, reason=reason)
-        # QuerySet.delete() would send post_delete per row (one history INSERT each); the history
-        # rows are written in bulk above, so delete in one statement. Nothing references LeaseSeat.
-        doomed = LeaseSeat.objects.filter(pk__in_ids=remove)
-        doomed._raw_delete(doomed.db)
+        _delete_rows(remove)
     return len(shorten) + len(remove)
+
+
+def _delete_rows(ids: Sequence[int]) -> None:
+    """Delete LeaseSeat rows by id in one DELETE ... WHERE id IN (...).
+
+    QuerySet.delete() would read the rows and send post_delete per row (one history INSERT each); their "-"
+    history rows are written in bulk before this, so the rows go in one plain statement (the public cursor API,
+    as _insert_history_from_rows). Nothing references LeaseSeat: history rows hold no foreign key to it.
+    """
+    quote = connection.ops.quote_name
+    match, params = ids_match(quote(LeaseSeat._meta.pk.column), ids, connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {quote(LeaseSeat._meta.db_table)} WHERE {match}", params)
 
 
 def _insert_history_from_rows(ids: Sequence[int], history_type: str, *, by, reason: str) -> None:
