@@ -226,7 +226,7 @@ class FirmExpiry:
 def _window_counts(prefix: str, field_name: str, on: datetime.date, count, end: str = "end") -> dict:
     """Return one conditional Count per window: `end` within (on, on + days]."""
     return {
-        f"{prefix}{days}": count(field_name, filter=Q(**{f"{end}__gt": on, f"{end}__lte": on + datetime.timedelta(days=days)}))
+        f"{prefix}{days}": count(field_name, filter=Q(**{f"{end}__gt": on, f"{end}__lte": expiry_horizon(on, days)}))
         for days in EXPIRY_WINDOWS
     }
 
@@ -260,7 +260,7 @@ def expiring_by_firm(on: datetime.date) -> list[FirmExpiry]:
         .annotate(
             **_window_counts("s", "seat", on, Count),
             **{
-                f"f{days}": Count("seat", filter=Q(followed=False, end__lte=on + datetime.timedelta(days=days)))
+                f"f{days}": Count("seat", filter=Q(followed=False, end__lte=expiry_horizon(on, days)))
                 for days in EXPIRY_WINDOWS
             },
         )

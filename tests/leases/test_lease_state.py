@@ -9,14 +9,18 @@ import datetime
 import io
 
 import pytest
+from django.contrib import admin
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from parkops.firms.admin import FirmAdmin
+from parkops.firms.models import Firm
 from parkops.leases import services
-from parkops.reports import selectors as report_selectors
 from parkops.leases.choices import LeaseStage, LeaseState, expiring_label
+from parkops.leases.filtersets import LeaseFilterSet
 from parkops.leases.models import Lease
+from parkops.reports import selectors as report_selectors
 from tests import factories
 
 D = datetime.date
@@ -317,6 +321,21 @@ def test_reports_count_the_leases_in_force_by_their_state(today_leases):
     per_firm = {e.firm.short_name: e for e in report_selectors.expiring_by_firm(TODAY)}
     assert per_firm["迈睿中国"].leases == {30: 0, 60: 0, 90: 1}  # not the ended or the terminated one
     assert "平安金服" not in per_firm  # ACTIVE ends in 91 days; the draft and the upcoming lease are not in force
+
+
+def test_leases_expiring_is_one_rule_for_the_admin_the_list_filter_and_the_report(rf, bureau_admin, today_leases):
+    """LeaseQuerySet.expiring is the state "expiring": the firm admin counts it, the lease list filters by it
+    (with its own N days) and the expiry report lists it."""
+    by_state = {lease.number for lease in Lease.objects.all() if lease.state_on(TODAY) == EXPIRING}
+    assert {lease.number for lease in Lease.objects.expiring(TODAY)} == by_state == {"EXPIRING"}
+    assert {lease.number for lease in report_selectors.expiring_leases(TODAY)} == by_state
+    listed = LeaseFilterSet({"expiring_within": N}, queryset=Lease.objects.all()).qs
+    assert {lease.number for lease in listed} == by_state
+    assert {lease.number for lease in Lease.objects.expiring(TODAY, days=N + 1)} == {"EXPIRING", "ACTIVE"}
+    request = rf.get("/")
+    request.user = bureau_admin
+    counts = {f.pk: f.n_expiring for f in FirmAdmin(Firm, admin.site).get_queryset(request)}
+    assert sum(counts.values()) == 1 and counts[Lease.objects.get(number="EXPIRING").firm_id] == 1
 
 
 # --- one expiry window: changing the setting changes the states and the labels everywhere --------
