@@ -272,8 +272,8 @@ def measure_services(park, runs: int) -> list[Record]:
     if not seats:
         return [Record(size=park.size, page=name, status="no free seats") for name in SERVICE_NAMES]
     today = park.today
-    allocate = lambda: services.seats_allocate(lease=lease, seats=seats, start=today, end=lease.end)  # noqa: E731
-    release = lambda: services.seats_release(lease=lease, seats=seats, on=today, confirm_remove_future=True)  # noqa: E731
+    allocate = lambda: services.seats_allocate(lease=lease, seats=seats, start=today, end=lease.end, by=None)  # noqa: E731
+    release = lambda: services.seats_release(lease=lease, seats=seats, on=today, confirm_remove_future=True, by=None)  # noqa: E731
     records = [Record(size=park.size, page=name) for name in SERVICE_NAMES]
     allocate(), release()  # warm-up
     for record, func in zip(records, (allocate, release)):
@@ -298,7 +298,7 @@ def _service_fixture(park):
 
     today = park.today
     end = today + datetime.timedelta(days=365)
-    lease = services.lease_create(firm=Firm.objects.get(pk=park.firm_id), start=today, end=end, number="BENCH-ALLOC")
+    lease = services.lease_create(firm=Firm.objects.get(pk=park.firm_id), start=today, end=end, number="BENCH-ALLOC", by=None)
     held = LeaseSeat.objects.overlapping(today, end).values("seat_id")
     down = SeatOutage.objects.overlapping(today, end).values("seat_id")
     seats = list(

@@ -131,6 +131,7 @@ class FirmFactory(factory.django.DjangoModelFactory):
     status = FirmStatus.OPERATING
 
 
-def make_lease(firm=None, *, seats=(), start=datetime.date(2026, 1, 1), end=datetime.date(2027, 1, 1), **kwargs):
-    """Create a lease through services.lease_create (and allocate seats for its whole period)."""
-    return services.lease_create(firm=firm or FirmFactory(), start=start, end=end, seats=list(seats), **kwargs)
+def make_lease(firm=None, *, seats=(), start=datetime.date(2026, 1, 1), end=datetime.date(2027, 1, 1), by=None, **kwargs):
+    """Create a lease through services.lease_create (and allocate seats for its whole period), acting as `by`
+    (None: no person, as in a test that is not about who acted)."""
+    return services.lease_create(firm=firm or FirmFactory(), start=start, end=end, seats=list(seats), by=by, **kwargs)

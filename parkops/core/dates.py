@@ -94,3 +94,18 @@ class ParkDateFromToRangeFilter(django_filters.DateFromToRangeFilter):
     """A django-filter from/to date filter held to the product's range."""
 
     field_class = ParkDateRangeField
+
+
+def month_start(day: datetime.date, months: int = 0) -> datetime.date:
+    """Return the first day of the month `months` after day's month (0: day's own month; negative: earlier).
+
+    The one month arithmetic of reports and headcount. (The park loader's add_months is another rule: the same
+    day of the month, clamped to the month's last day.)
+    """
+    index = day.year * 12 + day.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def month_end(day: datetime.date) -> datetime.date:
+    """Return the last day of day's month."""
+    return month_start(day, 1) - datetime.timedelta(days=1)

@@ -12,7 +12,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from parkops.core.adminkit import ParkExportMixin, ParkImportExportMixin, ServiceWriteAdmin, count_of, form_action, run_each
+from parkops.core.adminkit import (
+    ParkExportMixin, ParkImportExportMixin, ServiceWriteAdmin, count_of, form_action, mark_saved, run_each,
+)
 
 from . import services
 from .admin_forms import (
@@ -140,8 +142,8 @@ class LeaseAdmin(NoDeleteMixin, ParkImportExportMixin, ServiceWriteAdmin, Simple
                 monthly_rate=data.get("monthly_rate") or 0, policy_basis=data.get("policy_basis") or "",
                 number=data.get("number") or "", stage=data["stage"], note=data.get("note") or "", by=request.user,
             )
-        obj.pk, obj.number, obj.firm_id = lease.pk, lease.number, lease.firm_id
-        obj._state.adding = False
+        obj.number, obj.firm_id = lease.number, lease.firm_id
+        mark_saved(obj, lease)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is LeaseSeat:
@@ -199,8 +201,7 @@ class LeaseSeatAdmin(ParkExportMixin, ServiceWriteAdmin, SimpleHistoryAdmin):
             services.lease_seat_change(holding=obj, start=obj.start, end=obj.end, by=request.user)
             return
         (holding,) = services.seats_allocate(lease=obj.lease, seats=[obj.seat], start=obj.start, end=obj.end, by=request.user)
-        obj.pk = holding.pk
-        obj._state.adding = False
+        mark_saved(obj, holding)
 
     def delete_model(self, request, obj):
         services.lease_seat_remove(holding=obj, by=request.user)
@@ -235,8 +236,7 @@ class CapacityReservationAdmin(NoDeleteMixin, ParkExportMixin, ServiceWriteAdmin
         saved = services.reservation_create(
             firm=obj.firm, phase=obj.phase, seats=obj.seats, wanted_from=obj.wanted_from, note=obj.note, by=request.user
         )
-        obj.pk = saved.pk
-        obj._state.adding = False
+        mark_saved(obj, saved)
 
     @admin.action(description=_("取消所选预留"), permissions=["change"])
     def cancel_reservations(self, request, queryset):
@@ -277,8 +277,7 @@ class SeatRequestAdmin(NoDeleteMixin, ParkExportMixin, ServiceWriteAdmin, Simple
             firm=obj.firm, seats=obj.seats, wanted_from=obj.wanted_from, reason=obj.reason,
             zone_preference=obj.zone_preference, by=request.user,
         )
-        obj.pk = saved.pk
-        obj._state.adding = False
+        mark_saved(obj, saved)
 
     @admin.action(description=_("批准所选申请（选择租约）"), permissions=["change"])
     def approve_requests(self, request, queryset):
@@ -330,9 +329,9 @@ class HeadcountReportAdmin(NoDeleteMixin, ParkExportMixin, ServiceWriteAdmin, Si
             firm=obj.firm, month=obj.month, headcount=obj.headcount, note=obj.note,
             confirmation_reason=obj.confirmation_reason, by=request.user,
         )
-        obj.pk = saved.pk
-        obj._state.adding = False
+        mark_saved(obj, saved)
 
 
 # The supply and tenant models' admins that show holdings and write through the services (see their modules).
 from . import admin_supply, admin_tenants  # noqa: E402,F401  (registers their ModelAdmins)
+

@@ -14,7 +14,7 @@ from parkops.firms.admin import FirmAdminForm, FirmMemberInline
 from parkops.firms.models import Firm
 from parkops.firms.resources import FirmResource
 
-from .choices import LeaseState, expiring_label_lazy
+from .choices import expiring_label_lazy
 from .models import Lease, LeaseSeat
 
 
@@ -46,7 +46,7 @@ class FirmAdmin(ParkImportExportMixin, SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         today = timezone.localdate()
-        expiring = Lease.objects.in_state(LeaseState.EXPIRING, today)
+        expiring = Lease.objects.expiring(today)
         return (
             super()
             .get_queryset(request)

@@ -1,4 +1,6 @@
 """Choices for leases, reservations, seat requests; the product's one expiry window."""
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.functional import lazy
@@ -9,6 +11,14 @@ from django.utils.translation import gettext_lazy as _
 def expiry_days() -> int:
     """Return the product's expiry window in days (settings.PARKOPS_EXPIRY_DAYS), read when called."""
     return settings.PARKOPS_EXPIRY_DAYS
+
+
+def expiry_horizon(day: datetime.date, days: int | None = None) -> datetime.date:
+    """Return the last end date that reads "expiring" on `day`: day + the product's window (or `days`).
+
+    An end (exclusive) on or before it means the last day falls within the window, `day` included.
+    """
+    return day + datetime.timedelta(days=expiry_days() if days is None else days)
 
 
 def expiring_label(days: int | None = None) -> str:

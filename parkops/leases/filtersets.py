@@ -1,6 +1,4 @@
 """filtersets of the leases app."""
-import datetime
-
 import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +9,7 @@ from parkops.firms.pickers import FirmFilter
 from parkops.zones.models import Building, Floor, Zone
 
 from .choices import LeaseState, RentTerms, SeatRequestStatus
-from .models import HeadcountReport, Lease, LeaseSeat, SeatRequest, effective_end_expression
+from .models import HeadcountReport, Lease, LeaseSeat, SeatRequest
 
 # --- lease and headcount lists (reports) -------------------------------------------------------
 
@@ -55,12 +53,7 @@ class LeaseFilterSet(django_filters.FilterSet):
 
     def filter_expiring(self, queryset, name, value):
         """Keep leases in force today whose last day falls within the next N days (effective end is exclusive)."""
-        today = timezone.localdate()
-        return (
-            queryset.in_state([LeaseState.ACTIVE, LeaseState.EXPIRING], today)
-            .alias(ends=effective_end_expression())
-            .filter(ends__lte=today + datetime.timedelta(days=int(value)))
-        )
+        return queryset.expiring(timezone.localdate(), days=int(value))
 
 
 class HeadcountFilterSet(django_filters.FilterSet):

@@ -19,7 +19,7 @@ from parkops.core.scoping import FirmScopedQuerySet
 from parkops.firms.models import Firm
 from parkops.zones.models import Phase, Seat, Zone
 
-from .choices import LeaseStage, LeaseState, RentTerms, ReservationStatus, SeatRequestStatus, expiry_days
+from .choices import LeaseStage, LeaseState, RentTerms, ReservationStatus, SeatRequestStatus, expiry_horizon
 
 
 class LeaseSeatQuerySet(FirmScopedQuerySet):
@@ -52,13 +52,9 @@ class LeaseSeatQuerySet(FirmScopedQuerySet):
 # (not terminated, on any day); the services also keep holdings inside [start, end).
 
 
-def _window_end(day: datetime.date, days: int | None) -> datetime.date:
-    return day + datetime.timedelta(days=expiry_days() if days is None else days)
-
-
 def lease_state_expression(day: datetime.date, *, days: int | None = None) -> Case:
     """Return the SQL expression of a lease's state on `day` (the rule above); its values are LeaseState values."""
-    horizon = _window_end(day, days)
+    horizon = expiry_horizon(day, days)
     return Case(
         When(terminated_on__lte=day, then=Value(LeaseState.TERMINATED.value)),
         When(stage=LeaseStage.DRAFT, then=Value(LeaseState.DRAFT.value)),
@@ -91,6 +87,15 @@ class LeaseQuerySet(FirmScopedQuerySet):
         if unknown:
             raise ValueError(f"Unknown lease state(s) {sorted(unknown)}; use one of {LeaseState.values}.")
         return self.filter(In(lease_state_expression(day or timezone.localdate(), days=days), states))
+
+    def expiring(self, day: datetime.date | None = None, *, days: int | None = None):
+        """Return the leases expiring on `day` (default today): in force that day, with their last day (the
+        effective end is exclusive) within the product's expiry window, or within the next `days` days.
+
+        The one rule of "leases expiring": the firm admin's count, the lease list's "N 天内到期" filter and the
+        expiry report all call it. It is the state "expiring" (in_state), with the window `days`.
+        """
+        return self.in_state(LeaseState.EXPIRING, day, days=days)
 
     def open(self):
         """Return the leases that may still take seats: not terminated (the services check the dates)."""
@@ -165,7 +170,7 @@ class Lease(TimeStampedModel):
             return LeaseState.UPCOMING
         if self.end <= day:
             return LeaseState.ENDED
-        if self.effective_end <= _window_end(day, days):
+        if self.effective_end <= expiry_horizon(day, days):
             return LeaseState.EXPIRING
         return LeaseState.ACTIVE
 

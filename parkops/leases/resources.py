@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, widgets
 
-from parkops.core.adminkit import ChoiceWidget, ParkDateWidget, SafeResource, refused_by_database
+from parkops.core.adminkit import ChoiceWidget, ParkDateWidget, SafeResource, mark_saved, refused_by_database
 from parkops.firms.models import Firm
 from parkops.zones.models import Seat
 
@@ -100,22 +100,24 @@ class LeaseResource(SafeResource):
         return instance._import_codes == self._held_codes(instance)
 
     def save_instance(self, instance, is_create, row, **kwargs):
+        # import_data(..., user=request.user): the admin's import passes the importing user, who is the acting
+        # user of every service call and so of every history row the import writes.
+        by = kwargs.get("user")
         try:
             with refused_by_database(Lease):
-                saved = self._create(instance) if is_create else self._update(instance)
+                saved = self._create(instance, by=by) if is_create else self._update(instance, by=by)
         except ValidationError as exc:
             raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"seats": exc.messages}) from exc
-        instance.pk = saved.pk
-        instance._state.adding = False
+        mark_saved(instance, saved)
 
-    def _create(self, instance):
+    def _create(self, instance, *, by):
         return services.lease_create(
             firm=instance.firm, start=instance.start, end=instance.end, rent_terms=instance.rent_terms,
             monthly_rate=instance.monthly_rate, policy_basis=instance.policy_basis, number=instance.number,
-            stage=instance.stage or LeaseStage.SIGNED, note=instance.note, seats=instance._import_seats,
+            stage=instance.stage or LeaseStage.SIGNED, note=instance.note, seats=instance._import_seats, by=by,
         )
 
-    def _update(self, instance):
+    def _update(self, instance, *, by):
         stored = Lease.objects.get(pk=instance.pk)
         fixed = {
             "firm": (stored.firm_id, instance.firm_id),
@@ -135,5 +137,5 @@ class LeaseResource(SafeResource):
         return services.lease_update(
             lease=stored, rent_terms=instance.rent_terms, monthly_rate=instance.monthly_rate,
             policy_basis=instance.policy_basis, note=instance.note,
-            stage=instance.stage if instance.stage and instance.stage != stored.stage else None,
+            stage=instance.stage if instance.stage and instance.stage != stored.stage else None, by=by,
         )

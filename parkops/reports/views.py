@@ -1,7 +1,7 @@
 """Staff report pages: dashboard, occupancy as of a date, trends, expiry and the zone-D forecast.
 
-Each view parses its form, calls selectors in parkops.leases.selectors (a fixed number of
-queries whatever the data size) and renders; the charts' geometry comes from charts.py.
+Each view parses its form, calls the reads in reports/selectors.py (or a shared one in parkops.leases.selectors;
+a fixed number of queries whatever the data size) and renders; the charts' geometry comes from charts.py.
 """
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,14 +10,14 @@ from django_tables2 import MultiTableMixin, SingleTableMixin
 
 from parkops.core.access import StaffRequiredMixin
 from parkops.core.exports import SafeExportMixin
-from parkops.leases import selectors
+from parkops.leases import selectors as leases_selectors
 from parkops.leases.choices import expiring_label
 
-from . import charts, tables
+from . import charts, selectors, tables
 from .forms import GROUPS, AsOfForm, OccupancyForm, TrendForm
 
 OCCUPANCY = {
-    "zone": (tables.OccupancyTable, selectors.zone_occupancy),
+    "zone": (tables.OccupancyTable, leases_selectors.zone_occupancy),
     "building": (tables.OccupancyTable, selectors.building_occupancy),
     "floor": (tables.OccupancyTable, selectors.floor_occupancy),
     "firm": (tables.FirmOccupancyTable, selectors.firm_occupancy),

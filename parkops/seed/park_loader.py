@@ -465,7 +465,7 @@ class ParkLoader:
         with self.entry(where):
             lease = services.lease_create(
                 firm=firm, start=start, end=end, rent_terms=terms, monthly_rate=spec.get("rate", 0),
-                policy_basis=basis, seats=seats, note=DEMO_NOTE,
+                policy_basis=basis, seats=seats, note=DEMO_NOTE, by=None,
             )
         self.hold(Holding(firm.short_name, lease.pk, start, end, seats))
         return lease
@@ -492,7 +492,7 @@ class ParkLoader:
         start = self.date(self.need(spec, "from", where), where)
         seats = self.pick_seats(spec["building"], self.need(spec, "seats", where), start, lease.end, where)
         with self.entry(where):
-            services.seats_allocate(lease=lease, seats=seats, start=start)
+            services.seats_allocate(lease=lease, seats=seats, start=start, by=None)
         self.hold(Holding(lease.firm.short_name, lease.pk, start, lease.end, seats))
 
     def release(self, lease: Lease, spec: dict, where: str) -> None:
@@ -503,7 +503,7 @@ class ParkLoader:
             raise ParkDataError(f"{where}：租约在 {on} 没有多于 {count} 个在租席位可释放；请减少席位数或调整日期。")
         released, holding.seats = holding.seats[-count:], holding.seats[:-count]
         with self.entry(where):
-            services.seats_release(lease=lease, seats=released, on=on)
+            services.seats_release(lease=lease, seats=released, on=on, by=None)
         shortened = Holding(holding.firm, lease.pk, holding.start, on, released)
         self.holdings.append(shortened)
         for seat in released:
@@ -512,7 +512,7 @@ class ParkLoader:
     def terminate(self, lease: Lease, spec: dict, where: str) -> None:
         on = self.date(self.need(spec, "on", where), where)
         with self.entry(where):
-            services.lease_terminate(lease=lease, on=on, reason=spec.get("reason", ""))
+            services.lease_terminate(lease=lease, on=on, reason=spec.get("reason", ""), by=None)
         for holding in self.holdings:
             if holding.lease_id == lease.pk:
                 holding.end = min(holding.end, on)
@@ -528,7 +528,7 @@ class ParkLoader:
                     firm=self.firm(self.need(spec, "firm", where), where), phase=phase,
                     seats=self.need(spec, "seats", where), note=spec.get("note", ""),
                     wanted_from=self.date(spec["wanted_from"], where) if spec.get("wanted_from") else None,
-                    reserved_on=self.date(spec["reserved_on"], where) if spec.get("reserved_on") else min(RESERVED_ON, self.today),
+                    reserved_on=self.date(spec["reserved_on"], where) if spec.get("reserved_on") else min(RESERVED_ON, self.today), by=None,
                 )
 
     def load_seat_requests(self) -> None:
@@ -540,7 +540,7 @@ class ParkLoader:
             with self.entry(where):
                 request = services.seat_request_create(
                     firm=firm, seats=self.need(spec, "seats", where), wanted_from=wanted,
-                    reason=self.need(spec, "reason", where), zone_preference=zone,
+                    reason=self.need(spec, "reason", where), zone_preference=zone, by=None,
                 )
             if spec.get("decision"):
                 self.decide(request, spec["decision"], wanted, f"{where}.decision")
@@ -551,7 +551,7 @@ class ParkLoader:
             lease = self.lease(request.firm, {**self.need(spec, "lease", where), "seats": request.seats}, wanted, where)
         with self.entry(where):
             services.seat_request_decide(
-                request=request, approve=bool(spec.get("approve")), reason=spec.get("reason", ""), lease=lease
+                request=request, approve=bool(spec.get("approve")), reason=spec.get("reason", ""), lease=lease, by=None
             )
 
     # --- headcount ------------------------------------------------------------------------------
@@ -575,7 +575,7 @@ class ParkLoader:
                     continue
                 wobble = 1 + ((n * 7 + index * 3) % 9 - 4) / 100
                 with self.entry(f"headcount.ratios.{name}"):
-                    services.headcount_report_submit(firm=firm, month=day, headcount=round(held * ratio * wobble))
+                    services.headcount_report_submit(firm=firm, month=day, headcount=round(held * ratio * wobble), by=None)
 
 
 def park_summary(on: datetime.date | None = None) -> dict:

@@ -22,7 +22,7 @@ def _action(client, url, action, objs, **fields):
 
 @pytest.fixture
 def open_request(firm):
-    return services.seat_request_create(firm=firm, seats=3, wanted_from=timezone.localdate(), reason="扩招")
+    return services.seat_request_create(firm=firm, seats=3, wanted_from=timezone.localdate(), reason="扩招", by=None)
 
 
 def test_reject_needs_a_reason(admin_client, bureau_admin, open_request):
@@ -55,7 +55,7 @@ def test_approve_asks_for_the_firms_lease(admin_client, floor, firm, other_firm,
 
 
 def test_decided_request_is_read_only(admin_client, open_request):
-    services.seat_request_decide(request=open_request, approve=False, reason="否")
+    services.seat_request_decide(request=open_request, approve=False, reason="否", by=None)
     page = admin_client.get(reverse("admin:leases_seatrequest_change", args=[open_request.pk]))
     assert "status" in page.context["adminform"].readonly_fields
 
@@ -75,7 +75,7 @@ def _phase_post(phase, rows):
 
 def test_reservations_in_phase_respect_capacity(admin_client, bureau_admin, firm, other_firm):
     phase = factories.PhaseFactory(planned_capacity=100)
-    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=other_firm, phase=phase, seats=60)
+    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=other_firm, phase=phase, seats=60, by=None)
     url = reverse("admin:zones_phase_change", args=[phase.pk])
 
     too_many = admin_client.post(url, _phase_post(phase, [(firm, 50)]))
@@ -90,7 +90,7 @@ def test_reservations_in_phase_respect_capacity(admin_client, bureau_admin, firm
 
 
 def test_cancel_reservation_action(admin_client, firm):
-    reservation = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=factories.PhaseFactory(), seats=5)
+    reservation = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=factories.PhaseFactory(), seats=5, by=None)
     url = reverse("admin:leases_capacityreservation_changelist")
     _action(admin_client, url, "cancel_reservations", [reservation])
     reservation.refresh_from_db()

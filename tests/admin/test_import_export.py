@@ -160,6 +160,17 @@ def test_clean_lease_file_imports_through_the_services(admin_client, bureau_admi
     assert LeaseSeat.history.filter(history_change_reason="allocate").count() == 3
 
 
+def test_lease_import_history_rows_carry_the_importing_user(admin_client, bureau_admin, firm, seats):
+    text = LEASE_HEADER + f"L-1,{firm.name},2026-01-01,2027-01-01,free_policy,0,active,{seats[0].code};{seats[1].code}\n"
+    confirm(admin_client, Lease, upload(admin_client, Lease, text))
+    assert LeaseSeat.objects.count() == 2
+    assert list(LeaseSeat.history.values_list("history_user", flat=True)) == [bureau_admin.pk] * 2
+    assert list(Lease.history.values_list("history_user", flat=True)) == [bureau_admin.pk]
+    text = LEASE_HEADER + f"L-1,{firm.name},2026-01-01,2027-01-01,market,300,active,{seats[0].code};{seats[1].code}\n"
+    confirm(admin_client, Lease, upload(admin_client, Lease, text))  # a changed row: lease_update
+    assert list(Lease.history.values_list("history_user", flat=True)) == [bureau_admin.pk] * 2
+
+
 def export(client, model, objs, fmt=CSV):
     """Export the selected rows through the admin's export page, every field ticked."""
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_export")

@@ -61,7 +61,7 @@ def test_portal_query_names_the_firms_floors_and_leases(park):
 
 def test_service_floor_writes_and_removes_the_holdings_with_history(park):
     firm = Firm.objects.get(pk=park.firm_id)
-    lease = services.lease_create(firm=firm, start=TODAY, end=TODAY + datetime.timedelta(days=30))
+    lease = services.lease_create(firm=firm, start=TODAY, end=TODAY + datetime.timedelta(days=30), by=None)
     seats = list(Seat.objects.exclude(lease_seats__end__gt=TODAY)[:50])
     insert, delete, _locked = benchmark_sql.service_floor(lease, seats, TODAY)
     History = LeaseSeat.history.model
@@ -86,7 +86,7 @@ def test_zone_d_query_gives_the_boards_figures(park):
     make_floor(12, building=building, level=3)
     firm = Firm.objects.get(pk=park.firm_id)
     services.lease_create(firm=firm, start=TODAY, end=TODAY + datetime.timedelta(days=90),
-                          seats=list(upper.seats.order_by("code")[:7]))
+                          seats=list(upper.seats.order_by("code")[:7]), by=None)
     rows = _rows(_page("zone_d"), park)
     assert len([r for r in rows if r[5] is not None]) == CapacityReservation.objects.count() > 0
     figures = {r[0]: (r[2] or 0, r[3] or 0, r[4] or 0) for r in rows}
@@ -97,7 +97,7 @@ def test_zone_d_query_gives_the_boards_figures(park):
 
 def test_service_floor_with_locks_removes_the_holdings_with_history(park):
     firm = Firm.objects.get(pk=park.firm_id)
-    lease = services.lease_create(firm=firm, start=TODAY, end=TODAY + datetime.timedelta(days=30))
+    lease = services.lease_create(firm=firm, start=TODAY, end=TODAY + datetime.timedelta(days=30), by=None)
     seats = list(Seat.objects.exclude(lease_seats__end__gt=TODAY)[:40])
     insert, _delete, locked_delete = benchmark_sql.service_floor(lease, seats, TODAY)
     insert()

@@ -22,9 +22,9 @@ def two_firms(floor, firm, other_firm):
     make_lease(other_firm, seats=seats[5:8])
     other_floor = make_floor(10, building=floor.building, level=4)
     make_lease(other_firm, seats=list(other_floor.seats.all()))
-    services.headcount_report_submit(confirmation_reason="测试数据", firm=firm, month=timezone.localdate(), headcount=5)
-    services.headcount_report_submit(confirmation_reason="测试数据", firm=other_firm, month=timezone.localdate(), headcount=9)
-    services.seat_request_create(firm=other_firm, seats=3, wanted_from=timezone.localdate(), reason="x")
+    services.headcount_report_submit(confirmation_reason="测试数据", firm=firm, month=timezone.localdate(), headcount=5, by=None)
+    services.headcount_report_submit(confirmation_reason="测试数据", firm=other_firm, month=timezone.localdate(), headcount=9, by=None)
+    services.seat_request_create(firm=other_firm, seats=3, wanted_from=timezone.localdate(), reason="x", by=None)
     return floor, other_floor
 
 

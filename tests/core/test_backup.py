@@ -37,7 +37,7 @@ def build_park():
     phase = factories.PhaseFactory(number=1)
     services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=majorel, phase=phase, seats=200, by=staff)
     services.seat_request_create(firm=pingan, seats=5, wanted_from=timezone.localdate() + datetime.timedelta(days=30), reason="扩编", by=staff)
-    services.headcount_report_submit(confirmation_reason="测试数据", firm=pingan, month=datetime.date(2026, 2, 1), headcount=480)
+    services.headcount_report_submit(confirmation_reason="测试数据", firm=pingan, month=datetime.date(2026, 2, 1), headcount=480, by=None)
 
 
 def run(args, database_url, **kwargs):

@@ -61,7 +61,7 @@ def test_report_pages_refuse_dates_outside_the_range(client, staff, floor, page,
 
 @pytest.mark.parametrize("start,end", [("0001-01-01", "2027-01-01"), ("2026-01-01", "9999-12-01")])
 def test_decide_allocate_refuses_dates_outside_the_range(client, staff, firm, floor, start, end):
-    req = services.seat_request_create(firm=firm, seats=2, wanted_from=timezone.localdate(), reason="扩编")
+    req = services.seat_request_create(firm=firm, seats=2, wanted_from=timezone.localdate(), reason="扩编", by=None)
     client.force_login(staff)
     before = (Lease.objects.count(), LeaseSeat.objects.count())
     response = client.post(

@@ -28,7 +28,7 @@ def data(floor, firm, other_firm):
     firm.save()
     factories.make_lease(firm, seats=seats[:3], start=today - datetime.timedelta(days=5), end=today + datetime.timedelta(days=9))
     services.seats_set_condition(seats=[seats[-1]], condition=SeatCondition.OUT_OF_SERVICE, on=datetime.date(2020, 1, 1), by=None)
-    services.headcount_report_submit(confirmation_reason="测试数据", firm=firm, month=today.replace(day=1), headcount=4, note="=1+1")
+    services.headcount_report_submit(confirmation_reason="测试数据", firm=firm, month=today.replace(day=1), headcount=4, note="=1+1", by=None)
 
 
 @pytest.mark.parametrize(

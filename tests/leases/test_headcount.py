@@ -31,13 +31,13 @@ def ten_seats(floor, firm):
 
 
 def test_up_to_twice_the_seats_is_saved_without_confirmation(firm, ten_seats):
-    report = services.headcount_report_submit(firm=firm, month=_month(0), headcount=20)
+    report = services.headcount_report_submit(firm=firm, month=_month(0), headcount=20, by=None)
     assert (report.headcount, report.confirmation_reason) == (20, "")
 
 
 def test_above_twice_the_seats_is_refused_naming_figure_and_limit(firm, ten_seats):
     with pytest.raises(ValidationError) as exc:
-        services.headcount_report_submit(firm=firm, month=_month(0), headcount=21)
+        services.headcount_report_submit(firm=firm, month=_month(0), headcount=21, by=None)
     (message,) = exc.value.message_dict["confirmation_reason"]
     assert "21" in message and "10 席" in message and "上限 20 人" in message
     assert not HeadcountReport.objects.exists()
@@ -45,16 +45,16 @@ def test_above_twice_the_seats_is_refused_naming_figure_and_limit(firm, ten_seat
 
 def test_the_issue_example_50000_on_1200_seats_needs_a_reason(firm, ten_seats):
     with pytest.raises(ValidationError, match="上限 20 人"):
-        services.headcount_report_submit(firm=firm, month=_month(0), headcount=50_000)
-    report = services.headcount_report_submit(firm=firm, month=_month(0), headcount=50_000, confirmation_reason="含外包驻场")
+        services.headcount_report_submit(firm=firm, month=_month(0), headcount=50_000, by=None)
+    report = services.headcount_report_submit(firm=firm, month=_month(0), headcount=50_000, confirmation_reason="含外包驻场", by=None)
     assert report.confirmation_reason == "含外包驻场"
     assert report.history.first().confirmation_reason == "含外包驻场"
 
 
 def test_a_firm_without_seats_in_the_month_needs_a_reason_for_any_headcount(firm):
     with pytest.raises(ValidationError, match="所租席位 0 席"):
-        services.headcount_report_submit(firm=firm, month=_month(0), headcount=1)
-    assert services.headcount_report_submit(firm=firm, month=_month(0), headcount=0).confirmation_reason == ""
+        services.headcount_report_submit(firm=firm, month=_month(0), headcount=1, by=None)
+    assert services.headcount_report_submit(firm=firm, month=_month(0), headcount=0, by=None).confirmation_reason == ""
 
 
 def test_seats_held_at_any_time_in_the_month_count(floor, firm):
@@ -62,10 +62,10 @@ def test_seats_held_at_any_time_in_the_month_count(floor, firm):
     month = _month(1)
     seats = list(Seat.objects.filter(floor=floor).order_by("code")[:10])
     make_lease(firm, seats=seats, start=month.replace(day=20), end=month + dt.timedelta(days=200))
-    assert services.headcount_report_submit(firm=firm, month=month, headcount=20).confirmation_reason == ""
+    assert services.headcount_report_submit(firm=firm, month=month, headcount=20, by=None).confirmation_reason == ""
     # ... but the month before, when it held none, is not.
     with pytest.raises(ValidationError, match="所租席位 0 席"):
-        services.headcount_report_submit(firm=firm, month=_month(2), headcount=20)
+        services.headcount_report_submit(firm=firm, month=_month(2), headcount=20, by=None)
 
 
 def test_a_holding_ending_on_the_first_of_the_month_does_not_count(floor, firm):
@@ -74,23 +74,23 @@ def test_a_holding_ending_on_the_first_of_the_month_does_not_count(floor, firm):
     seats = list(Seat.objects.filter(floor=floor).order_by("code")[:10])
     make_lease(firm, seats=seats, start=month - dt.timedelta(days=60), end=month)
     with pytest.raises(ValidationError, match="所租席位 0 席"):
-        services.headcount_report_submit(firm=firm, month=month, headcount=5)
-    assert services.headcount_report_submit(firm=firm, month=_month(2), headcount=5).confirmation_reason == ""
+        services.headcount_report_submit(firm=firm, month=month, headcount=5, by=None)
+    assert services.headcount_report_submit(firm=firm, month=_month(2), headcount=5, by=None).confirmation_reason == ""
 
 
 def test_twelve_months_back_is_fine_thirteen_needs_a_reason(firm, ten_seats):
-    assert services.headcount_report_submit(firm=firm, month=_month(12), headcount=10).confirmation_reason == ""
+    assert services.headcount_report_submit(firm=firm, month=_month(12), headcount=10, by=None).confirmation_reason == ""
     with pytest.raises(ValidationError) as exc:
-        services.headcount_report_submit(firm=firm, month=_month(13), headcount=10)
+        services.headcount_report_submit(firm=firm, month=_month(13), headcount=10, by=None)
     (message,) = exc.value.message_dict["confirmation_reason"]
     assert _month(13).strftime("%Y-%m") in message and _month(12).strftime("%Y-%m") in message
-    report = services.headcount_report_submit(firm=firm, month=_month(13), headcount=10, confirmation_reason="补报")
+    report = services.headcount_report_submit(firm=firm, month=_month(13), headcount=10, confirmation_reason="补报", by=None)
     assert report.confirmation_reason == "补报"
 
 
 def test_a_plausible_correction_clears_the_flag_and_history_keeps_it(firm, ten_seats):
-    first = services.headcount_report_submit(firm=firm, month=_month(0), headcount=90, confirmation_reason="含驻场")
-    again = services.headcount_report_submit(firm=firm, month=_month(0), headcount=18, confirmation_reason="无需")
+    first = services.headcount_report_submit(firm=firm, month=_month(0), headcount=90, confirmation_reason="含驻场", by=None)
+    again = services.headcount_report_submit(firm=firm, month=_month(0), headcount=18, confirmation_reason="无需", by=None)
     assert again.pk == first.pk and again.confirmation_reason == ""
     assert list(again.history.order_by("history_date").values_list("headcount", "confirmation_reason")) == [
         (90, "含驻场"), (18, ""),
@@ -105,14 +105,14 @@ def test_submit_runs_the_same_queries_for_few_and_many_seats(floor, firm, other_
     counts = []
     for f in (firm, other_firm):
         with django_assert_num_queries(8) as captured:
-            services.headcount_report_submit(firm=f, month=_month(0), headcount=3)
+            services.headcount_report_submit(firm=f, month=_month(0), headcount=3, by=None)
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1]
 
 
 def test_staff_register_and_admin_flag_confirmed_reports(client, staff, bureau_admin, firm, other_firm, ten_seats):
-    services.headcount_report_submit(firm=firm, month=_month(0), headcount=50_000, confirmation_reason="含外包驻场")
-    services.headcount_report_submit(firm=other_firm, month=_month(0), headcount=0)
+    services.headcount_report_submit(firm=firm, month=_month(0), headcount=50_000, confirmation_reason="含外包驻场", by=None)
+    services.headcount_report_submit(firm=other_firm, month=_month(0), headcount=0, by=None)
     client.force_login(staff)
     page = client.get(reverse("leases:headcount_list")).content.decode()
     assert "⚠ 含外包驻场" in page and page.count('class="flagged') == 1

@@ -9,13 +9,18 @@ import datetime
 import io
 
 import pytest
+from django.contrib import admin
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from parkops.leases import selectors, services
+from parkops.firms.admin import FirmAdmin
+from parkops.firms.models import Firm
+from parkops.leases import services
 from parkops.leases.choices import LeaseStage, LeaseState, expiring_label
+from parkops.leases.filtersets import LeaseFilterSet
 from parkops.leases.models import Lease
+from parkops.reports import selectors as report_selectors
 from tests import factories
 
 D = datetime.date
@@ -103,7 +108,7 @@ def test_terminated_on_its_end_day(firm, db):
 def test_draft_is_draft_on_every_day_until_terminated(firm, db):
     lease = factories.make_lease(firm, start=D(2026, 3, 1), end=D(2026, 9, 1), stage=LeaseStage.DRAFT)
     assert_states(lease, {D(2026, 2, 28): DRAFT, D(2026, 3, 1): DRAFT, D(2026, 8, 31): DRAFT, D(2026, 9, 1): DRAFT})
-    services.lease_update(lease=lease, stage=LeaseStage.SIGNED)
+    services.lease_update(lease=lease, stage=LeaseStage.SIGNED, by=None)
     lease.refresh_from_db()
     assert_states(lease, {D(2026, 2, 28): UPCOMING, D(2026, 3, 1): ACTIVE, D(2026, 9, 1): ENDED})
     draft = factories.make_lease(firm, start=D(2026, 3, 1), end=D(2026, 9, 1), stage=LeaseStage.DRAFT)
@@ -312,10 +317,25 @@ def test_portal_lists_each_lease_with_its_state(client, today_leases, firm, othe
 
 
 def test_reports_count_the_leases_in_force_by_their_state(today_leases):
-    assert [lease.number for lease in selectors.expiring_leases(TODAY)] == ["EXPIRING"]
-    per_firm = {e.firm.short_name: e for e in selectors.expiring_by_firm(TODAY)}
+    assert [lease.number for lease in report_selectors.expiring_leases(TODAY)] == ["EXPIRING"]
+    per_firm = {e.firm.short_name: e for e in report_selectors.expiring_by_firm(TODAY)}
     assert per_firm["迈睿中国"].leases == {30: 0, 60: 0, 90: 1}  # not the ended or the terminated one
     assert "平安金服" not in per_firm  # ACTIVE ends in 91 days; the draft and the upcoming lease are not in force
+
+
+def test_leases_expiring_is_one_rule_for_the_admin_the_list_filter_and_the_report(rf, bureau_admin, today_leases):
+    """LeaseQuerySet.expiring is the state "expiring": the firm admin counts it, the lease list filters by it
+    (with its own N days) and the expiry report lists it."""
+    by_state = {lease.number for lease in Lease.objects.all() if lease.state_on(TODAY) == EXPIRING}
+    assert {lease.number for lease in Lease.objects.expiring(TODAY)} == by_state == {"EXPIRING"}
+    assert {lease.number for lease in report_selectors.expiring_leases(TODAY)} == by_state
+    listed = LeaseFilterSet({"expiring_within": N}, queryset=Lease.objects.all()).qs
+    assert {lease.number for lease in listed} == by_state
+    assert {lease.number for lease in Lease.objects.expiring(TODAY, days=N + 1)} == {"EXPIRING", "ACTIVE"}
+    request = rf.get("/")
+    request.user = bureau_admin
+    counts = {f.pk: f.n_expiring for f in FirmAdmin(Firm, admin.site).get_queryset(request)}
+    assert sum(counts.values()) == 1 and counts[Lease.objects.get(number="EXPIRING").firm_id] == 1
 
 
 # --- one expiry window: changing the setting changes the states and the labels everywhere --------
@@ -336,7 +356,7 @@ def test_the_setting_moves_the_lease_state_and_its_label(window_world):
         assert lease.state_on(TODAY) == ACTIVE and sql_state(lease, TODAY) == ACTIVE
         assert not Lease.objects.in_state(EXPIRING, TODAY).exists()
         assert expiring_label() == "30 天内到期" and str(LeaseState.EXPIRING.label) == "30 天内到期"
-        assert [lease.number for lease in selectors.expiring_leases(TODAY)] == []
+        assert [lease.number for lease in report_selectors.expiring_leases(TODAY)] == []
 
 
 def test_the_setting_moves_the_planner_seat_state_and_label(client, staff, window_world, floor):

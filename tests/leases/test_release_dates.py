@@ -21,7 +21,7 @@ def held(floor, firm):
     """Seats 1-2 held from START; seat 3 held from a day later."""
     seats = list(Seat.objects.filter(floor=floor).order_by("code")[:3])
     lease = factories.make_lease(firm, seats=seats[:2], start=START, end=END)
-    services.seats_allocate(lease=lease, seats=seats[2:], start=START + dt.timedelta(days=1))
+    services.seats_allocate(lease=lease, seats=seats[2:], start=START + dt.timedelta(days=1), by=None)
     return lease, seats
 
 
@@ -43,7 +43,7 @@ def test_release_on_or_before_start_is_refused_listing_seat_lease_and_start(held
     call = services.seats_release if release == "lease" else services.seats_release_any
     kwargs = {"lease": lease} if release == "lease" else {}
     with pytest.raises(ValidationError) as exc:
-        call(seats=seats, on=on, **kwargs)
+        call(seats=seats, on=on, by=None, **kwargs)
     assert exc.value.code == "future_holdings"
     (message,) = exc.value.messages
     assert "3 处" in message and lease.number in message
@@ -51,7 +51,7 @@ def test_release_on_or_before_start_is_refused_listing_seat_lease_and_start(held
         assert seat.code in message
     assert f"自 {START.isoformat()} 起" in message and f"自 {(START + dt.timedelta(days=1)).isoformat()} 起" in message
     assert spans(lease) == before  # nothing changed
-    assert call(seats=seats, on=on, confirm_remove_future=True, **kwargs) == 3
+    assert call(seats=seats, on=on, confirm_remove_future=True, by=None, **kwargs) == 3
     assert spans(lease) == []
     assert LeaseSeat.history.filter(history_type="-", history_change_reason="release").count() == 3
 
@@ -61,10 +61,10 @@ def test_release_the_day_after_start_shortens_and_lists_only_later_starts(held):
     lease, seats = held
     day_after = START + dt.timedelta(days=1)
     with pytest.raises(ValidationError) as exc:
-        services.seats_release_any(seats=seats, on=day_after)
+        services.seats_release_any(seats=seats, on=day_after, by=None)
     (message,) = exc.value.messages
     assert "1 处" in message and seats[2].code in message and seats[0].code not in message
-    assert services.seats_release_any(seats=seats[:2], on=day_after) == 2  # no confirmation needed
+    assert services.seats_release_any(seats=seats[:2], on=day_after, by=None) == 2  # no confirmation needed
     assert spans(lease) == [(seats[0].code, START, day_after), (seats[1].code, START, day_after), (seats[2].code, day_after, END)]
 
 

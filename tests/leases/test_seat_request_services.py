@@ -17,7 +17,7 @@ TODAY = timezone.localdate
 
 @pytest.fixture
 def req(firm, floor):
-    return services.seat_request_create(firm=firm, seats=3, wanted_from=TODAY(), reason="扩编")
+    return services.seat_request_create(firm=firm, seats=3, wanted_from=TODAY(), reason="扩编", by=None)
 
 
 def test_allocate_picks_free_in_service_seats_in_grid_order(req, floor, other_firm, staff):
@@ -33,7 +33,7 @@ def test_allocate_picks_free_in_service_seats_in_grid_order(req, floor, other_fi
 
 def test_allocate_in_zone_without_floor(req, floor):
     done = services.seat_request_allocate(request=req, seats=3, start=TODAY(), end=TODAY() + datetime.timedelta(days=9),
-                                          zone=floor.building.zone)
+                                          zone=floor.building.zone, by=None)
     assert LeaseSeat.objects.filter(lease=done.lease, seat__floor=floor).count() == 3
 
 
@@ -42,7 +42,7 @@ def test_allocate_seat_free_later_is_not_free_now(req, floor, other_firm):
     factories.make_lease(other_firm, seats=seats[:38], start=TODAY() + datetime.timedelta(days=10),
                          end=TODAY() + datetime.timedelta(days=40))
     with pytest.raises(ValidationError, match="只有 2 个空闲可用席位"):
-        services.seat_request_allocate(request=req, seats=3, start=TODAY(), end=TODAY() + datetime.timedelta(days=20), floor=floor)
+        services.seat_request_allocate(request=req, seats=3, start=TODAY(), end=TODAY() + datetime.timedelta(days=20), floor=floor, by=None)
     req.refresh_from_db()
     assert req.status == SeatRequestStatus.OPEN and Lease.objects.filter(firm=req.firm).count() == 0
 
@@ -56,14 +56,14 @@ def test_allocate_bad_input(req, floor, kwargs, message):
     args = {"request": req, "seats": 3, "start": TODAY(), "end": TODAY() + datetime.timedelta(days=kwargs.pop("end_days", 9)),
             "floor": floor, **kwargs}
     with pytest.raises(ValidationError, match=message):
-        services.seat_request_allocate(**args)
+        services.seat_request_allocate(**args, by=None)
     assert not Lease.objects.exists()
 
 
 def test_allocate_decided_request_refused(req, floor):
-    services.seat_request_withdraw(request=req)
+    services.seat_request_withdraw(request=req, by=None)
     with pytest.raises(ValidationError, match="已处理"):
-        services.seat_request_allocate(request=req, seats=1, start=TODAY(), end=TODAY() + datetime.timedelta(days=9), floor=floor)
+        services.seat_request_allocate(request=req, seats=1, start=TODAY(), end=TODAY() + datetime.timedelta(days=9), floor=floor, by=None)
 
 
 def test_tenant_floor_map_carries_nothing_of_other_firms(floor, firm, other_firm, django_assert_num_queries):
@@ -80,7 +80,7 @@ def test_tenant_floor_map_carries_nothing_of_other_firms(floor, firm, other_firm
 def test_with_seats_on_counts_todays_holdings(floor, firm):
     seats = list(Seat.objects.filter(floor=floor))
     lease = factories.make_lease(firm, seats=seats[:5], start=TODAY() - datetime.timedelta(days=5), end=TODAY() + datetime.timedelta(days=5))
-    services.seats_release(lease=lease, seats=seats[:2], on=TODAY())
+    services.seats_release(lease=lease, seats=seats[:2], on=TODAY(), by=None)
     assert selectors.with_seats_on(Lease.objects.all(), TODAY()).get().seats_on == 3
 
 

@@ -17,13 +17,13 @@ from tests import factories
 @pytest.fixture
 def open_request(floor, firm):
     return services.seat_request_create(
-        firm=firm, seats=4, wanted_from=timezone.localdate(), reason="=cmd|' /C calc'!A0", zone_preference=floor.building.zone
+        firm=firm, seats=4, wanted_from=timezone.localdate(), reason="=cmd|' /C calc'!A0", zone_preference=floor.building.zone, by=None
     )
 
 
 def test_queue_lists_and_filters_requests(client, staff, open_request, other_firm):
-    other = services.seat_request_create(firm=other_firm, seats=9, wanted_from=timezone.localdate(), reason="迈睿扩编")
-    services.seat_request_decide(request=other, approve=False, reason="暂无空位")
+    other = services.seat_request_create(firm=other_firm, seats=9, wanted_from=timezone.localdate(), reason="迈睿扩编", by=None)
+    services.seat_request_decide(request=other, approve=False, reason="暂无空位", by=None)
     client.force_login(staff)
     page = client.get(reverse("leases:seat_request_list")).content.decode()
     assert "平安金服" in page and "迈睿中国" in page
@@ -45,7 +45,7 @@ def test_queue_export_neutralises_formulae(client, staff, open_request):
 @pytest.mark.parametrize("n_requests", [2, 25])
 def test_queue_query_count_is_fixed(client, staff, firm, django_assert_num_queries, n_requests):
     for i in range(n_requests):
-        services.seat_request_create(firm=firm, seats=i + 1, wanted_from=timezone.localdate(), reason=f"批次{i}")
+        services.seat_request_create(firm=firm, seats=i + 1, wanted_from=timezone.localdate(), reason=f"批次{i}", by=None)
     client.force_login(staff)
     # session, user, groups, count, page of requests, and the filter form's zone choices (the firm is typed into
     # the picker, not listed; no membership: the nav reads it only for tenants)
@@ -130,7 +130,7 @@ def test_reject_needs_reason(client, staff, open_request):
 
 
 def test_decided_request_shows_no_forms_and_cannot_be_decided_again(client, staff, open_request):
-    services.seat_request_decide(request=open_request, approve=False, reason="已满")
+    services.seat_request_decide(request=open_request, approve=False, reason="已满", by=None)
     client.force_login(staff)
     url = reverse("leases:seat_request_decide", args=[open_request.pk])
     assert 'name="action"' not in client.get(url).content.decode()

@@ -66,8 +66,8 @@ def test_firm_allocation(park, firm, other_firm):
 
 def test_phase_capacity(firm, other_firm):
     phase = PhaseFactory(number=1, planned_capacity=100)
-    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=60)
-    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=other_firm, phase=phase, seats=30)
+    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=60, by=None)
+    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=other_firm, phase=phase, seats=30, by=None)
     d7 = make_floor(10, building=BuildingFactory(zone=phase.zone, phase=phase, code="D-7"), level=6)
     make_lease(FirmFactory(), seats=list(d7.seats.all()[:4]))
     (cap,) = selectors.phase_capacity(D(2026, 5, 1))
@@ -76,8 +76,8 @@ def test_phase_capacity(firm, other_firm):
     assert cap.floors == 1
     # A page that read the reservations already gets the same figures: the one cancelled today is left out from
     # today on, and still counts on an earlier day, as it stood then.
-    cancelled = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=FirmFactory(), phase=phase, seats=5)
-    services.reservation_cancel(reservation=cancelled)
+    cancelled = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=FirmFactory(), phase=phase, seats=5, by=None)
+    services.reservation_cancel(reservation=cancelled, by=None)
     from parkops.leases.models import CapacityReservation
 
     today = timezone.localdate()

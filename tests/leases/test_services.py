@@ -38,7 +38,7 @@ def test_overlap_is_refused_naming_seats_dates_and_holder_for_staff(floor, firm,
     make_lease(firm, seats=seats(floor, 3))
     rival = make_lease(other_firm, start=D(2026, 6, 1), end=D(2026, 9, 1))
     with pytest.raises(ValidationError) as err:
-        services.seats_allocate(lease=rival, seats=seats(floor, 5, offset=1))
+        services.seats_allocate(lease=rival, seats=seats(floor, 5, offset=1), by=None)
     message = " ".join(err.value.messages)
     assert "C-1-3F-0002" in message and "C-1-3F-0003" in message
     assert "C-1-3F-0004" not in message
@@ -51,7 +51,7 @@ def test_conflict_message_to_a_tenant_never_names_the_other_firm(floor, firm, ot
     held = make_lease(firm, seats=seats(floor, 2))
     rival = make_lease(other_firm)
     with pytest.raises(ValidationError) as err:
-        services.seats_allocate(lease=rival, seats=seats(floor, 2), reveal_holders=False)
+        services.seats_allocate(lease=rival, seats=seats(floor, 2), reveal_holders=False, by=None)
     message = " ".join(err.value.messages)
     assert "C-1-3F-0001" in message
     assert "平安金服" not in message and held.number not in message
@@ -70,9 +70,9 @@ def test_back_to_back_holdings_are_allowed(floor, firm, other_firm):
 def test_allocation_outside_the_lease_period_is_refused(floor, firm):
     lease = make_lease(firm)
     with pytest.raises(ValidationError, match="超出租约"):
-        services.seats_allocate(lease=lease, seats=seats(floor, 1), start=D(2025, 12, 1), end=D(2026, 3, 1))
+        services.seats_allocate(lease=lease, seats=seats(floor, 1), start=D(2025, 12, 1), end=D(2026, 3, 1), by=None)
     with pytest.raises(ValidationError, match="必须晚于"):
-        services.seats_allocate(lease=lease, seats=seats(floor, 1), start=D(2026, 3, 1), end=D(2026, 3, 1))
+        services.seats_allocate(lease=lease, seats=seats(floor, 1), start=D(2026, 3, 1), end=D(2026, 3, 1), by=None)
     assert not LeaseSeat.objects.exists()
 
 
@@ -86,7 +86,7 @@ def test_out_of_service_seats_cannot_be_allocated(floor, firm):
 
 def test_seats_release_shortens_and_removes_future_holdings(floor, firm, staff):
     lease = make_lease(firm, seats=seats(floor, 3))
-    future = services.seats_allocate(lease=lease, seats=seats(floor, 1, offset=5), start=D(2026, 9, 1))
+    future = services.seats_allocate(lease=lease, seats=seats(floor, 1, offset=5), start=D(2026, 9, 1), by=None)
     changed = services.seats_release(lease=lease, seats=seats(floor, 1) + seats(floor, 1, offset=5), on=D(2026, 8, 1), by=staff,
                                        confirm_remove_future=True)
     assert changed == 2
@@ -98,12 +98,12 @@ def test_seats_release_shortens_and_removes_future_holdings(floor, firm, staff):
     assert (removed.start, removed.end, removed.history_user) == (D(2026, 9, 1), D(2027, 1, 1), staff)
     assert LeaseSeat.history.filter(id=first.pk, history_type="~", end=D(2026, 8, 1)).exists()
     with pytest.raises(ValidationError, match="无需释放"):
-        services.seats_release(lease=lease, seats=seats(floor, 1, offset=10), on=D(2026, 8, 1))
+        services.seats_release(lease=lease, seats=seats(floor, 1, offset=10), on=D(2026, 8, 1), by=None)
 
 
 def test_lease_terminate_shortens_holdings_and_keeps_the_contract_end(floor, firm, other_firm):
     lease = make_lease(firm, seats=seats(floor, 5))
-    services.lease_terminate(lease=lease, on=D(2026, 4, 1), reason="提前退租")
+    services.lease_terminate(lease=lease, on=D(2026, 4, 1), reason="提前退租", by=None)
     lease.refresh_from_db()
     assert (lease.is_open, lease.terminated_on, lease.end) == (False, D(2026, 4, 1), D(2027, 1, 1))
     assert (lease.state_on(D(2026, 3, 31)), lease.state_on(D(2026, 4, 1))) == (LeaseState.EXPIRING, LeaseState.TERMINATED)
@@ -111,18 +111,18 @@ def test_lease_terminate_shortens_holdings_and_keeps_the_contract_end(floor, fir
     # the seats are free from the termination date
     make_lease(other_firm, seats=seats(floor, 5), start=D(2026, 4, 1))
     with pytest.raises(ValidationError, match="已于"):
-        services.lease_terminate(lease=lease, on=D(2026, 5, 1))
+        services.lease_terminate(lease=lease, on=D(2026, 5, 1), by=None)
     with pytest.raises(ValidationError, match="不能再分配"):
-        services.seats_allocate(lease=lease, seats=seats(floor, 1, offset=20), start=D(2026, 1, 1), end=D(2026, 2, 1))
+        services.seats_allocate(lease=lease, seats=seats(floor, 1, offset=20), start=D(2026, 1, 1), end=D(2026, 2, 1), by=None)
 
 
 def test_lease_renew_extends_holdings_or_refuses_on_conflict(floor, firm, other_firm):
     lease = make_lease(firm, seats=seats(floor, 3), end=D(2026, 7, 1))
-    services.lease_renew(lease=lease, new_end=D(2026, 10, 1))
+    services.lease_renew(lease=lease, new_end=D(2026, 10, 1), by=None)
     assert set(LeaseSeat.objects.filter(lease=lease).values_list("end", flat=True)) == {D(2026, 10, 1)}
     make_lease(other_firm, seats=seats(floor, 1, offset=2), start=D(2026, 12, 1), end=D(2027, 6, 1))
     with pytest.raises(ValidationError, match="C-1-3F-0003"):
-        services.lease_renew(lease=lease, new_end=D(2027, 1, 1))
+        services.lease_renew(lease=lease, new_end=D(2027, 1, 1), by=None)
     lease.refresh_from_db()
     assert lease.end == D(2026, 10, 1)
     assert set(LeaseSeat.objects.filter(lease=lease).values_list("end", flat=True)) == {D(2026, 10, 1)}
@@ -144,27 +144,27 @@ def test_lease_for_an_exited_firm_is_refused():
 
 def test_reservations_may_not_pass_the_phase_capacity(firm, other_firm):
     phase = PhaseFactory(number=1, planned_capacity=1000)
-    first = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=700)
+    first = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=700, by=None)
     with pytest.raises(ValidationError) as err:
-        services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=other_firm, phase=phase, seats=301)
+        services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=other_firm, phase=phase, seats=301, by=None)
     assert "1000" in str(err.value) and "700" in str(err.value) and "超出 1" in str(err.value)
-    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=other_firm, phase=phase, seats=300)
+    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=other_firm, phase=phase, seats=300, by=None)
     with pytest.raises(ValidationError):
-        services.reservation_change(reservation=first, seats=701)
-    services.reservation_cancel(reservation=first)
+        services.reservation_change(reservation=first, seats=701, by=None)
+    services.reservation_cancel(reservation=first, by=None)
     first.refresh_from_db()
     assert first.status == ReservationStatus.CANCELLED
-    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=700)
+    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=700, by=None)
 
 
 def test_reservation_convert_leases_seats_in_the_phase(firm):
     phase = PhaseFactory(number=1, planned_capacity=1000)
-    reservation = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=30)
+    reservation = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=30, by=None)
     from tests.factories import BuildingFactory, make_floor
 
     d_floor = make_floor(20, building=BuildingFactory(zone=phase.zone, phase=phase, code="D-7"), level=6)
     lease = services.reservation_convert(
-        reservation=reservation, seats=list(d_floor.seats.all()), start=D(2026, 3, 1), end=D(2029, 3, 1)
+        reservation=reservation, seats=list(d_floor.seats.all()), start=D(2026, 3, 1), end=D(2029, 3, 1), by=None
     )
     reservation.refresh_from_db()
     assert (reservation.status, reservation.seats, reservation.lease) == (ReservationStatus.ACTIVE, 10, lease)
@@ -174,8 +174,8 @@ def test_reservation_convert_leases_seats_in_the_phase(firm):
 def test_seat_request_lifecycle(firm, other_firm, staff):
     today = timezone.localdate()
     with pytest.raises(ValidationError, match="已过"):
-        services.seat_request_create(firm=firm, seats=10, wanted_from=today - dt.timedelta(days=1), reason="扩招")
-    request = services.seat_request_create(firm=firm, seats=10, wanted_from=today, reason="扩招")
+        services.seat_request_create(firm=firm, seats=10, wanted_from=today - dt.timedelta(days=1), reason="扩招", by=None)
+    request = services.seat_request_create(firm=firm, seats=10, wanted_from=today, reason="扩招", by=None)
     with pytest.raises(ValidationError, match="理由"):
         services.seat_request_decide(request=request, approve=False, reason=" ", by=staff)
     with pytest.raises(ValidationError, match="不属于"):
@@ -190,16 +190,16 @@ def test_seat_request_lifecycle(firm, other_firm, staff):
 def test_headcount_report_one_per_month_and_corrections_keep_history(firm, floor):
     today = timezone.localdate()
     make_lease(firm, seats=seats(floor, 40), start=today - dt.timedelta(days=40), end=today + dt.timedelta(days=400))
-    first = services.headcount_report_submit(firm=firm, month=today.replace(day=15), headcount=60)
+    first = services.headcount_report_submit(firm=firm, month=today.replace(day=15), headcount=60, by=None)
     assert first.month == today.replace(day=1)
-    again = services.headcount_report_submit(firm=firm, month=today, headcount=75)
+    again = services.headcount_report_submit(firm=firm, month=today, headcount=75, by=None)
     assert again.pk == first.pk and HeadcountReport.objects.count() == 1
     assert list(HeadcountReport.history.filter(id=first.pk).values_list("headcount", flat=True)) == [75, 60]
     next_month = (today.replace(day=28) + dt.timedelta(days=5)).replace(day=1)
     for bad, message in [({"month": next_month, "headcount": 1}, "未来"), ({"month": today, "headcount": -1}, "负数"),
                          ({"month": today, "headcount": "12"}, "整数")]:
         with pytest.raises(ValidationError, match=message):
-            services.headcount_report_submit(firm=firm, **bad)
+            services.headcount_report_submit(firm=firm, **bad, by=None)
     assert HeadcountReport.objects.get().headcount == 75
 
 
@@ -212,7 +212,7 @@ def _allocate_queries(firm, n_seats, level):
     floor = make_floor(n_seats, level=level, cols=25)
     lease = make_lease(firm)
     with CaptureQueriesContext(connection) as ctx:
-        services.seats_allocate(lease=lease, seats=list(floor.seats.all()))
+        services.seats_allocate(lease=lease, seats=list(floor.seats.all()), by=None)
     return len(ctx.captured_queries)
 
 

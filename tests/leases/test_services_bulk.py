@@ -29,13 +29,13 @@ def _queries(func) -> int:
 
 def _allocated(seats, n):
     lease = factories.make_lease(factories.FirmFactory(), start=START, end=END)
-    services.seats_allocate(lease=lease, seats=seats[:n])
+    services.seats_allocate(lease=lease, seats=seats[:n], by=None)
     return lease
 
 
 def test_release_from_start_removes_holdings_with_one_history_record_each(seats):
     lease = _allocated(seats, 40)
-    services.seats_release(lease=lease, seats=seats[:40], on=START, confirm_remove_future=True)
+    services.seats_release(lease=lease, seats=seats[:40], on=START, confirm_remove_future=True, by=None)
     assert not LeaseSeat.objects.filter(lease=lease).exists()
     assert History.objects.filter(lease_id=lease.pk, history_type="-").count() == 40
     assert History.objects.filter(lease_id=lease.pk, history_type="+").count() == 40
@@ -44,7 +44,7 @@ def test_release_from_start_removes_holdings_with_one_history_record_each(seats)
 def test_release_midway_shortens_holdings_with_one_history_record_each(seats):
     lease = _allocated(seats, 30)
     on = datetime.date(2026, 6, 1)
-    services.seats_release(lease=lease, seats=seats[:30], on=on, confirm_remove_future=True)
+    services.seats_release(lease=lease, seats=seats[:30], on=on, confirm_remove_future=True, by=None)
     assert set(LeaseSeat.objects.filter(lease=lease).values_list("end", flat=True)) == {on}
     assert History.objects.filter(lease_id=lease.pk, history_type="~").count() == 30
     assert not History.objects.filter(lease_id=lease.pk, history_type="-").exists()
@@ -53,15 +53,15 @@ def test_release_midway_shortens_holdings_with_one_history_record_each(seats):
 @pytest.mark.parametrize("on", [START, datetime.date(2026, 6, 1)], ids=["remove", "shorten"])
 def test_release_runs_the_same_queries_for_5_and_60_seats(seats, on):
     small, large = _allocated(seats[:5], 5), _allocated(seats[5:65], 60)
-    few = _queries(lambda: services.seats_release(lease=small, seats=seats[:5], on=on, confirm_remove_future=True))
-    many = _queries(lambda: services.seats_release(lease=large, seats=seats[5:65], on=on, confirm_remove_future=True))
+    few = _queries(lambda: services.seats_release(lease=small, seats=seats[:5], on=on, confirm_remove_future=True, by=None))
+    many = _queries(lambda: services.seats_release(lease=large, seats=seats[5:65], on=on, confirm_remove_future=True, by=None))
     assert few == many
 
 
 def test_release_any_runs_the_same_queries_for_5_and_60_seats(seats):
     _allocated(seats[:5], 5), _allocated(seats[5:65], 60)
-    few = _queries(lambda: services.seats_release_any(seats=seats[:5], on=START, confirm_remove_future=True))
-    many = _queries(lambda: services.seats_release_any(seats=seats[5:65], on=START, confirm_remove_future=True))
+    few = _queries(lambda: services.seats_release_any(seats=seats[:5], on=START, confirm_remove_future=True, by=None))
+    many = _queries(lambda: services.seats_release_any(seats=seats[5:65], on=START, confirm_remove_future=True, by=None))
     assert few == many
     assert not LeaseSeat.objects.exists()
     assert History.objects.filter(history_type="-").count() == 65
@@ -70,8 +70,8 @@ def test_release_any_runs_the_same_queries_for_5_and_60_seats(seats):
 def test_allocate_runs_the_same_queries_for_5_and_60_seats(seats):
     small = factories.make_lease(factories.FirmFactory(), start=START, end=END)
     large = factories.make_lease(factories.FirmFactory(), start=START, end=END)
-    few = _queries(lambda: services.seats_allocate(lease=small, seats=seats[:5]))
-    many = _queries(lambda: services.seats_allocate(lease=large, seats=seats[5:65]))
+    few = _queries(lambda: services.seats_allocate(lease=small, seats=seats[:5], by=None))
+    many = _queries(lambda: services.seats_allocate(lease=large, seats=seats[5:65], by=None))
     assert few == many
 
 
@@ -93,7 +93,7 @@ def test_release_history_rows_carry_the_rows_user_and_reason(seats, on, kind):
 
 def test_release_without_a_user_leaves_history_user_empty(seats):
     lease = _allocated(seats, 2)
-    services.seats_release(lease=lease, seats=seats[:2], on=START, confirm_remove_future=True)
+    services.seats_release(lease=lease, seats=seats[:2], on=START, confirm_remove_future=True, by=None)
     removed = History.objects.filter(lease_id=lease.pk, history_type="-")
     assert list(removed.values_list("history_user", flat=True)) == [None, None]
 

@@ -25,12 +25,12 @@ def test_lease_update_changes_terms_with_history(lease, staff):
 
 
 def test_lease_update_refuses_other_stage_moves_and_a_rate_on_free_terms(lease):
-    services.lease_update(lease=lease, stage=LeaseStage.SIGNED)
+    services.lease_update(lease=lease, stage=LeaseStage.SIGNED, by=None)
     with pytest.raises(ValidationError) as exc:
-        services.lease_update(lease=lease, stage=LeaseStage.DRAFT)
+        services.lease_update(lease=lease, stage=LeaseStage.DRAFT, by=None)
     assert "终止租约" in str(exc.value)
     with pytest.raises(ValidationError):
-        services.lease_update(lease=lease, monthly_rate=100)
+        services.lease_update(lease=lease, monthly_rate=100, by=None)
     lease.refresh_from_db()
     assert lease.monthly_rate == 0
 
@@ -42,26 +42,26 @@ def test_lease_seat_change_moves_dates_inside_the_lease(lease, staff):
     assert (holding.start, holding.end) == (JUL, NEXT_JAN)
     assert holding.history.first().history_user == staff
     with pytest.raises(ValidationError):
-        services.lease_seat_change(holding=holding, start=JUL, end=datetime.date(2027, 6, 1))
+        services.lease_seat_change(holding=holding, start=JUL, end=datetime.date(2027, 6, 1), by=None)
 
 
 def test_lease_seat_change_refuses_an_overlap_and_changes_nothing(lease, floor, other_firm):
     holding = LeaseSeat.objects.filter(lease=lease).order_by("seat__code").first()
-    services.lease_seat_change(holding=holding, start=JAN, end=JUL)
+    services.lease_seat_change(holding=holding, start=JAN, end=JUL, by=None)
     factories.make_lease(other_firm, seats=[holding.seat], start=JUL, end=NEXT_JAN)
     with pytest.raises(ValidationError) as exc:
-        services.lease_seat_change(holding=holding, start=JAN, end=NEXT_JAN, reveal_holders=False)
+        services.lease_seat_change(holding=holding, start=JAN, end=NEXT_JAN, reveal_holders=False, by=None)
     assert holding.seat.code in str(exc.value) and "迈睿中国" not in str(exc.value)
     holding.refresh_from_db()
     assert holding.end == JUL
 
 
 def test_lease_seat_change_refused_on_terminated_lease(lease):
-    services.lease_update(lease=lease, stage=LeaseStage.SIGNED)
-    services.lease_terminate(lease=lease, on=JUL)
+    services.lease_update(lease=lease, stage=LeaseStage.SIGNED, by=None)
+    services.lease_terminate(lease=lease, on=JUL, by=None)
     holding = LeaseSeat.objects.filter(lease=lease).first()
     with pytest.raises(ValidationError):
-        services.lease_seat_change(holding=holding, start=JAN, end=datetime.date(2026, 3, 1))
+        services.lease_seat_change(holding=holding, start=JAN, end=datetime.date(2026, 3, 1), by=None)
 
 
 def test_lease_seat_remove_keeps_history(lease, staff):

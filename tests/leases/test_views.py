@@ -63,8 +63,8 @@ def test_lease_list_shows_seats_held_today(client, staff, leases):
 
 def test_headcount_list_filters_and_exports_neutralised(client, staff, firm, other_firm):
     month = TODAY.replace(day=1)
-    services.headcount_report_submit(confirmation_reason="测试数据", firm=firm, month=month, headcount=10, note='=HYPERLINK("http://x","y")')
-    services.headcount_report_submit(confirmation_reason="测试数据", firm=other_firm, month=month, headcount=20, note="@evil")
+    services.headcount_report_submit(confirmation_reason="测试数据", firm=firm, month=month, headcount=10, note='=HYPERLINK("http://x","y")', by=None)
+    services.headcount_report_submit(confirmation_reason="测试数据", firm=other_firm, month=month, headcount=20, note="@evil", by=None)
     client.force_login(staff)
     table = client.get(reverse("leases:headcount_list"), {"firm": other_firm.pk}).context["table"]
     assert [r.record.headcount for r in table.page.object_list] == [20]

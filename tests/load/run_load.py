@@ -291,6 +291,7 @@ def run_load(args, master, park, pages, plan) -> tuple:
     the recorder, the fault events and the seconds the run took."""
     import multiprocessing
 
+    from tests.load.report import pg_deadlocks
     from tests.load.traffic import Browser, Budget, Recorder, allocator_process, health_monitor, http_allocator, http_user
 
     staff, tenants = logged_in(args, park["staff"]), logged_in(args, park["tenants"][:3])
@@ -312,6 +313,7 @@ def run_load(args, master, park, pages, plan) -> tuple:
     allocators = spawn.Process(
         target=allocator_process, args=(park["alloc_lease_ids"], park["hot_seat_ids"], args.seconds, stop, results, epoch)
     )
+    deadlocks_before = pg_deadlocks()
     allocators.start()
     for thread in (*workers_, faults):
         thread.start()
@@ -319,9 +321,10 @@ def run_load(args, master, park, pages, plan) -> tuple:
         thread.join()
     budget.stop.set()
     stop.set()
-    recorder.attempts, recorder.deadlocks_retried = results.get(timeout=120)
+    recorder.attempts = results.get(timeout=120)
     allocators.join(30)
     faults.join(60)
+    recorder.deadlocks = pg_deadlocks() - deadlocks_before
     return recorder, events, budget.elapsed()
 
 

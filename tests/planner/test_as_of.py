@@ -217,9 +217,9 @@ def test_floor_free_lists_the_seats_free_for_the_whole_period(staff_client, floo
 
 def test_a_reservation_shows_from_the_day_it_was_made_and_until_it_was_cancelled(staff_client, phase, firm, other_firm):
     today = timezone.localdate()
-    kept = services.reservation_create(firm=firm, phase=phase, seats=20, reserved_on=D)
-    dropped = services.reservation_create(firm=other_firm, phase=phase, seats=30, reserved_on=D)
-    services.reservation_cancel(reservation=dropped)
+    kept = services.reservation_create(firm=firm, phase=phase, seats=20, reserved_on=D, by=None)
+    dropped = services.reservation_create(firm=other_firm, phase=phase, seats=30, reserved_on=D, by=None)
+    services.reservation_cancel(reservation=dropped, by=None)
     for day, reserved in ((D - DAY, 0), (D, 50), (today - DAY, 50), (today, 20), (today + 30 * DAY, 20)):
         (cap,) = selectors.phase_capacity(day)
         assert cap.reserved == reserved, day
@@ -231,7 +231,7 @@ def test_a_reservation_shows_from_the_day_it_was_made_and_until_it_was_cancelled
     assert CapacityReservation.objects.get(pk=kept.pk).closed_on is None
     assert CapacityReservation.objects.get(pk=dropped.pk).closed_on == today
     with pytest.raises(ValidationError, match="晚于今天"):
-        services.reservation_create(firm=firm, phase=phase, seats=1, reserved_on=today + DAY)
+        services.reservation_create(firm=firm, phase=phase, seats=1, reserved_on=today + DAY, by=None)
 
 
 # --- item 8: a conversion moves seats from reserved to leased or booked ----------------------------
@@ -240,7 +240,7 @@ def test_a_reservation_shows_from_the_day_it_was_made_and_until_it_was_cancelled
 @pytest.mark.parametrize("starts_in_days", [0, 30])
 def test_converting_reserved_seats_keeps_committed(phase, firm, starts_in_days, staff):
     today = timezone.localdate()
-    reservation = services.reservation_create(firm=firm, phase=phase, seats=40, reserved_on=D)
+    reservation = services.reservation_create(firm=firm, phase=phase, seats=40, reserved_on=D, by=None)
     (before,) = selectors.phase_capacity(today)
     start = today + starts_in_days * DAY
     seats = list(phase.floor.seats.order_by("code")[:10])
@@ -252,7 +252,7 @@ def test_converting_reserved_seats_keeps_committed(phase, firm, starts_in_days, 
         assert after.leased + after.booked == before.leased + before.booked + 10
         assert (after.leased, after.booked) == ((10, 0) if starts_in_days == 0 else (0, 10))
     # A second reservation converted in full closes on the day; committed still counts its seats, through the lease.
-    extra = services.reservation_create(firm=firm, phase=phase, seats=10, reserved_on=D)
+    extra = services.reservation_create(firm=firm, phase=phase, seats=10, reserved_on=D, by=None)
     more = list(phase.floor.seats.order_by("code")[10:30])
     with pytest.raises(ValidationError, match="多于预留"):
         services.reservation_convert(reservation=extra, seats=more, start=start, end=start + 365 * DAY, by=staff)

@@ -81,7 +81,7 @@ def big_park(tag, n_floors, seats_per_floor, firms, phases):
     for n in phases:
         phase = factories.PhaseFactory(zone=zone_d, number=n, planned_capacity=35000)
         for firm in firms[: n * 3]:
-            services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=1000)
+            services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=1000, by=None)
 
 
 PAGES = ["overview", "zone_d", "search", "building_stack"]
@@ -128,7 +128,7 @@ def test_seat_history_queries_do_not_grow_with_history(staff_client, firms):
     few, _r = count_queries(staff_client, url)
     for year in range(2027, 2037):
         lease = factories.make_lease(firms[year % 6], seats=[seat], start=datetime.date(year, 1, 1), end=datetime.date(year + 1, 1, 1))
-        services.seats_release(lease=lease, seats=[seat], on=datetime.date(year, 6, 1))
+        services.seats_release(lease=lease, seats=[seat], on=datetime.date(year, 6, 1), by=None)
         services.seats_set_condition(seats=[seat], condition="out_of_service", on=datetime.date(year, 7, 1), by=None)
         services.seats_set_condition(seats=[seat], condition="in_service", on=datetime.date(year, 8, 1), by=None)
     many, response = count_queries(staff_client, url)
@@ -144,7 +144,7 @@ def zone_d_phase(n_floors, firms, *, number):
     for level in range(1, n_floors + 1):
         factories.make_floor(20, building=building, level=level, cols=10)
     for firm in firms[:3]:
-        services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=100)
+        services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=100, by=None)
     return phase, building
 
 
@@ -187,9 +187,9 @@ def zone_d_floor_with_reservations(n_seats, n_reservations, firms, *, number):
     factories.make_lease(firms[1], seats=seats[quarter:2 * quarter], start=datetime.date(2026, 9, 1), end=NEXT_JAN1)
     services.seats_set_condition(seats=seats[-3:], condition="out_of_service", on=datetime.date(2026, 5, 1), by=None)
     for i in range(n_reservations):
-        r = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firms[i % len(firms)], phase=phase, seats=10 + i)
+        r = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firms[i % len(firms)], phase=phase, seats=10 + i, by=None)
         if i % 4 == 3:
-            services.reservation_cancel(reservation=r)
+            services.reservation_cancel(reservation=r, by=None)
     return floor
 
 

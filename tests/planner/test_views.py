@@ -54,7 +54,7 @@ def pages(floor, firm, phase):
 
 @pytest.fixture
 def posts(floor, firm, phase):
-    reservation = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=10)
+    reservation = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=10, by=None)
     return [
         reverse("planner:floor_action", args=[floor.pk]),
         reverse("planner:reservation_add"),
@@ -104,7 +104,7 @@ def test_staffnav_links_to_the_planner(staff_client):
 def test_overview_counts_per_zone_and_phase(staff_client, floor, firm, phase):
     factories.make_lease(firm, seats=seats_of(floor, 1, 2, 3), start=JAN1, end=NEXT_JAN1)
     services.seats_set_condition(seats=seats_of(floor, 40), condition=SeatCondition.OUT_OF_SERVICE, on=datetime.date(2020, 1, 1), by=None)
-    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=95)
+    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=95, by=None)
     response = staff_client.get(reverse("planner:overview"), {"on": "2026-06-01"})
     zones = {z["occ"].obj.code: z for z in response.context["zones"]}
     c = zones["C"]["occ"]
@@ -344,7 +344,7 @@ def test_seat_history_lists_holders_and_changes(staff_client, floor, firm, other
     factories.make_lease(firm, seats=[seat], start=datetime.date(2025, 1, 1), end=JAN1)
     future = factories.make_lease(other_firm, seats=[seat], start=datetime.date(2026, 6, 1), end=NEXT_JAN1)
     services.seats_release(  # removed before it started
-        lease=future, seats=[seat], on=datetime.date(2026, 6, 1), confirm_remove_future=True
+        lease=future, seats=[seat], on=datetime.date(2026, 6, 1), confirm_remove_future=True, by=None
     )
     services.seats_set_condition(seats=[seat], condition=SeatCondition.OUT_OF_SERVICE, note="漏水", on=JAN1, by=None)
     response = staff_client.get(reverse("planner:seat_history", args=[seat.pk]))
@@ -420,7 +420,7 @@ def test_building_stack_blocks_per_firm(staff_client, floor, firm, other_firm):
 
 
 def test_zone_d_board_shows_phase_figures_and_flags(staff_client, phase, firm, other_firm):
-    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=60)
+    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=60, by=None)
     factories.make_lease(other_firm, seats=list(phase.floor.seats.all()[:30]), start=JAN1, end=NEXT_JAN1)
     response = staff_client.get(reverse("planner:zone_d"), {"on": "2026-03-01"})
     cap = response.context["phases"][0]["cap"]
@@ -466,8 +466,8 @@ def test_refused_reservation_keeps_what_was_typed(staff_client, phase, firm):
 
 
 def test_change_and_cancel_reservation(staff_client, phase, firm, other_firm):
-    r = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=30)
-    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=other_firm, phase=phase, seats=60)
+    r = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=30, by=None)
+    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=other_firm, phase=phase, seats=60, by=None)
     url = reverse("planner:reservation_change", args=[r.pk])
     assert staff_client.post(url, {"seats": 40, "wanted_from": "", "note": "扩编"}).status_code == 302
     r.refresh_from_db()
@@ -484,7 +484,7 @@ def test_change_and_cancel_reservation(staff_client, phase, firm, other_firm):
 
 
 def test_convert_reservation_into_lease(staff_client, phase, firm):
-    r = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=12)
+    r = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=12, by=None)
     data = {"floor": phase.floor.pk, "seats": 10, "start": "2026-04-01", "end": "2029-04-01", "rent_terms": "free_policy"}
     response = staff_client.post(reverse("planner:reservation_convert", args=[r.pk]), data, follow=True)
     lease = Lease.objects.get(firm=firm)
@@ -495,7 +495,7 @@ def test_convert_reservation_into_lease(staff_client, phase, firm):
 
 
 def test_convert_needs_enough_free_seats_and_a_phase_floor(staff_client, phase, firm, floor):
-    r = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=50)
+    r = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=50, by=None)
     data = {"floor": phase.floor.pk, "seats": 31, "start": "2026-04-01", "end": "2029-04-01", "rent_terms": "free_policy"}
     response = staff_client.post(reverse("planner:reservation_convert", args=[r.pk]), data, follow=True)
     assert "只有 30 个空闲席位，不足 31 个" in response.content.decode()
@@ -532,7 +532,7 @@ def test_firm_leases_options(staff_client, firm, other_firm):
 
 
 def test_floor_action_converts_a_reservation_on_a_phase_floor(staff_client, phase, firm, other_firm):
-    reservation = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=5)
+    reservation = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=5, by=None)
     floor = phase.floor
     page = staff_client.get(reverse("planner:floor", args=[floor.pk])).content.decode()
     assert f'<option value="{reservation.pk}">' in page
@@ -550,14 +550,14 @@ def test_floor_action_converts_a_reservation_on_a_phase_floor(staff_client, phas
 
 
 def test_reservation_choice_only_on_phase_floors(staff_client, floor, phase, firm):
-    reservation = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=5)
+    reservation = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=5, by=None)
     assert 'name="reservation"' not in staff_client.get(reverse("planner:floor", args=[floor.pk])).content.decode()
     response = allocate(staff_client, floor, seats_of(floor, 1), None, reservation=reservation.pk)
     assert response.status_code == 422 and not LeaseSeat.objects.exists()
 
 
 def test_reservation_actions_offer_that_phases_floors_with_free_seats(staff_client, phase, firm, floor, client, tenant):
-    r = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=20)
+    r = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=20, by=None)
     factories.make_lease(firm, seats=list(phase.floor.seats.order_by("code")[:12]), start=JAN1, end=NEXT_JAN1)
     url = reverse("planner:reservation_actions", args=[r.pk])
     html = staff_client.get(url, {"on": "2026-06-01"}, HTTP_HX_REQUEST="true").content.decode()
@@ -570,12 +570,12 @@ def test_reservation_actions_offer_that_phases_floors_with_free_seats(staff_clie
     assert "HX-Request" in staff_client.get(url).headers["Vary"]  # a cache must not mix the fragment and the page
     client.force_login(tenant)
     assert client.get(url).status_code == 404
-    services.reservation_cancel(reservation=r)
+    services.reservation_cancel(reservation=r, by=None)
     assert staff_client.get(url).status_code == 404  # only active reservations have actions
 
 
 def test_zone_d_board_rows_load_their_forms_on_demand(staff_client, phase, firm):
-    r = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=20)
+    r = services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=20, by=None)
     html = staff_client.get(reverse("planner:zone_d")).content.decode()
     assert f'hx-get="{reverse("planner:reservation_actions", args=[r.pk])}?on=' in html
     assert reverse("planner:reservation_change", args=[r.pk]) not in html
@@ -654,7 +654,7 @@ def test_firm_pickers_are_the_shared_combobox(staff_client, floor, phase):
 def test_seat_carries_its_own_holding_dates_when_they_differ_from_its_lease(staff_client, floor, firm):
     lease = factories.make_lease(firm, seats=seats_of(floor, 1, 2, 3), start=JAN1, end=NEXT_JAN1)
     later = datetime.date(2026, 6, 1)
-    services.seats_allocate(lease=lease, seats=seats_of(floor, 4), start=later)
+    services.seats_allocate(lease=lease, seats=seats_of(floor, 4), start=later, by=None)
     html = staff_client.get(reverse("planner:floor", args=[floor.pk]), {"on": "2026-07-01"}).content.decode()
     leases = json.loads(re.search(r'<script id="pl-leases" type="application/json">(.*?)</script>', html).group(1))
     assert leases[str(lease.pk)][2:] == ["2026-01-01", "2027-01-01"]

@@ -63,7 +63,7 @@ def sweep_world(db):
     world = build_world(shared_floor, firm, other)
     # A floor only the other firm uses: the tenant may not even see that it exists.
     world.other_floor = factories.make_floor(12, building=factories.BuildingFactory(zone=zone, code="C-9"), level=5)
-    services.seats_allocate(lease=world.other_lease, seats=list(world.other_floor.seats.all()))
+    services.seats_allocate(lease=world.other_lease, seats=list(world.other_floor.seats.all()), by=None)
     return world
 
 

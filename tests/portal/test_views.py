@@ -73,7 +73,7 @@ def test_home_shows_own_seats_leases_headcount_requests_reservations(client, wor
 def test_home_flags_lease_expiring_within_90_days(client, world):
     services.lease_create(
         firm=world.firm, start=world.today - datetime.timedelta(days=10), end=world.today + datetime.timedelta(days=30),
-        number="NJ-SOON-002",
+        number="NJ-SOON-002", by=None,
     )
     page = login(client, world.admin).get(reverse("portal:home")).content.decode()
     soon = page[page.index("NJ-SOON-002"):]
@@ -83,13 +83,13 @@ def test_home_flags_lease_expiring_within_90_days(client, world):
 
 
 def test_home_shows_rejection_reason(client, world):
-    services.seat_request_decide(request=world.request, approve=False, reason="C区暂无空位，请考虑B1区")
+    services.seat_request_decide(request=world.request, approve=False, reason="C区暂无空位，请考虑B1区", by=None)
     page = login(client, world.admin).get(reverse("portal:home")).content.decode()
     assert "C区暂无空位，请考虑B1区" in page and "已驳回" in page
 
 
 def test_utilisation_under_100_is_not_flagged(client, world):
-    services.headcount_report_submit(firm=world.firm, month=world.today.replace(day=1), headcount=8)
+    services.headcount_report_submit(firm=world.firm, month=world.today.replace(day=1), headcount=8, by=None)
     page = login(client, world.admin).get(reverse("portal:home")).content.decode()
     assert "80.0%" in page and "超密度" not in page
 
@@ -98,9 +98,9 @@ def test_utilisation_under_100_is_not_flagged(client, world):
 def test_home_query_count_is_fixed(client, floor, firm, other_firm, django_assert_num_queries, own_seats):
     world = build_world(floor, firm, other_firm, own_seats=own_seats, other_seats=40 - own_seats)
     for i in range(own_seats // 3):  # more leases, requests and reports with the bigger data set
-        services.seat_request_create(firm=firm, seats=i + 1, wanted_from=world.today, reason=f"第{i}批")
+        services.seat_request_create(firm=firm, seats=i + 1, wanted_from=world.today, reason=f"第{i}批", by=None)
         services.headcount_report_submit(firm=firm, month=datetime.date(2020, 1 + i % 12, 1) , headcount=i,
-                                         confirmation_reason="补报历史月份")
+                                         confirmation_reason="补报历史月份", by=None)
     login(client, world.admin)
     # session, user, groups, membership with its firm, firm allocation (2), latest headcount, requests, reservations
     with django_assert_num_queries(9):
@@ -135,7 +135,7 @@ def test_floor_highlights_own_seats_and_hides_other_firm(client, world):
 
 def test_floor_of_another_firm_is_404(client, world):
     only_other = factories.make_floor(5, building=factories.BuildingFactory(code="C-7"), level=1)
-    services.seats_allocate(lease=world.other_lease, seats=list(only_other.seats.all()))
+    services.seats_allocate(lease=world.other_lease, seats=list(only_other.seats.all()), by=None)
     login(client, world.admin)
     assert client.get(reverse("portal:floor", args=[only_other.pk])).status_code == 404
     assert client.get(reverse("portal:floor", args=[999999])).status_code == 404
@@ -347,12 +347,12 @@ def test_new_seats_show_in_portal_after_approval(client, world, staff):
 ])
 def test_other_pages_query_counts_are_fixed(client, world, django_assert_num_queries, size, name, queries):
     for i in range(size):
-        services.headcount_report_submit(confirmation_reason="测试数据", firm=world.firm, month=datetime.date(2020 + i // 12, 1 + i % 12, 1), headcount=i)
-        services.headcount_report_submit(confirmation_reason="测试数据", firm=world.firm, month=datetime.date(2020 + i // 12, 1 + i % 12, 1), headcount=i + 1)
-        services.seat_request_create(firm=world.firm, seats=i + 1, wanted_from=world.today, reason=f"批次{i}")
+        services.headcount_report_submit(confirmation_reason="测试数据", firm=world.firm, month=datetime.date(2020 + i // 12, 1 + i % 12, 1), headcount=i, by=None)
+        services.headcount_report_submit(confirmation_reason="测试数据", firm=world.firm, month=datetime.date(2020 + i // 12, 1 + i % 12, 1), headcount=i + 1, by=None)
+        services.seat_request_create(firm=world.firm, seats=i + 1, wanted_from=world.today, reason=f"批次{i}", by=None)
         factories.tenant_user(world.firm, f"pingan-{i}")
         services.lease_create(firm=world.firm, start=world.today, end=world.today + datetime.timedelta(days=30),
-                              seats=[world.seats[20 + i]])
+                              seats=[world.seats[20 + i]], by=None)
     login(client, world.admin)
     with django_assert_num_queries(queries):
         assert client.get(reverse(name)).status_code == 200

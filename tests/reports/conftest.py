@@ -58,10 +58,10 @@ class SmallPark:
             "L3": factories.make_lease(self.firm["乙"], seats=[s["A3"], s["B1"], s["B2"]], start=D(2026, 3, 15), end=D(2026, 9, 15), number="L3"),
             "L4": factories.make_lease(self.firm["丙"], seats=[s["C1"], s["C2"], s["C3"]], start=D(2026, 2, 1), end=D(2027, 2, 1), number="L4"),
         }
-        services.seats_release(lease=self.lease["L4"], seats=[s["C3"]], on=D(2026, 5, 10))
-        services.headcount_report_submit(confirmation_reason="测试数据", firm=self.firm["甲"], month=D(2026, 3, 1), headcount=3)
-        services.headcount_report_submit(confirmation_reason="测试数据", firm=self.firm["乙"], month=D(2026, 2, 1), headcount=1)
-        services.headcount_report_submit(confirmation_reason="测试数据", firm=self.firm["乙"], month=D(2026, 4, 1), headcount=2)
+        services.seats_release(lease=self.lease["L4"], seats=[s["C3"]], on=D(2026, 5, 10), by=None)
+        services.headcount_report_submit(confirmation_reason="测试数据", firm=self.firm["甲"], month=D(2026, 3, 1), headcount=3, by=None)
+        services.headcount_report_submit(confirmation_reason="测试数据", firm=self.firm["乙"], month=D(2026, 2, 1), headcount=1, by=None)
+        services.headcount_report_submit(confirmation_reason="测试数据", firm=self.firm["乙"], month=D(2026, 4, 1), headcount=2, by=None)
 
 
 @pytest.fixture
@@ -76,9 +76,9 @@ def zone_d(park):
     zone = factories.ZoneFactory(code="D", name="D区", declared_seats=0, sort_order=9, status=ZoneStatus.UNDER_CONSTRUCTION)
     p1 = factories.PhaseFactory(zone=zone, number=1, planned_capacity=10, expected_handover=D(2027, 3, 1))
     p2 = factories.PhaseFactory(zone=zone, number=2, planned_capacity=5)
-    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=park.firm["甲"], phase=p1, seats=6, wanted_from=D(2027, 1, 1))
-    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=park.firm["乙"], phase=p1, seats=4, wanted_from=D(2027, 6, 1))
-    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=park.firm["丙"], phase=p2, seats=3)
+    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=park.firm["甲"], phase=p1, seats=6, wanted_from=D(2027, 1, 1), by=None)
+    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=park.firm["乙"], phase=p1, seats=4, wanted_from=D(2027, 6, 1), by=None)
+    services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=park.firm["丙"], phase=p2, seats=3, by=None)
     building = factories.BuildingFactory(zone=zone, phase=p1, code="D-1")
     floor = factories.make_floor(2, building=building, level=1, cols=2)
     factories.make_lease(park.firm["丙"], seats=list(floor.seats.all()), start=D(2027, 4, 1), end=D(2028, 4, 1), number="L5")
@@ -108,9 +108,9 @@ def build_big_park(n_seats: int, *, n_firms: int = 40):
             firm.business_lines.set(lines[i % 4 : i % 4 + 2])
             factories.make_lease(firm, seats=leasable[i * chunk : (i + 1) * chunk], start=D(2025, 1 + i % 12, 1), end=D(2026, 12 + i % 3 - 2, 1))
             for month in (D(2026, 1, 1), D(2026, 6, 1), D(2026, 10, 1)):
-                services.headcount_report_submit(confirmation_reason="测试数据", firm=firm, month=month, headcount=chunk + 5 - i % 10)
+                services.headcount_report_submit(confirmation_reason="测试数据", firm=firm, month=month, headcount=chunk + 5 - i % 10, by=None)
         zone = factories.ZoneFactory(code="D", declared_seats=0, sort_order=9)
         for n in (1, 2, 3, 4):
             phase = factories.PhaseFactory(zone=zone, number=n, planned_capacity=35000, expected_handover=D(2027, n, 1))
-            services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=1000, wanted_from=D(2027, 1, 1))
+            services.reservation_create(reserved_on=datetime.date(2024, 2, 1), firm=firm, phase=phase, seats=1000, wanted_from=D(2027, 1, 1), by=None)
     return len(seats)

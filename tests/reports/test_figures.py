@@ -1,7 +1,8 @@
 """Each report's figures against the hand-computed small park (tests/reports/conftest.py), at several dates."""
 import pytest
 
-from parkops.leases import selectors
+from parkops.leases import selectors as leases_selectors
+from parkops.reports import selectors
 from tests.reports.conftest import D
 
 
@@ -27,7 +28,7 @@ def by_label(rows):
     ],
 )
 def test_zone_occupancy_at_dates(park, on, expected):
-    rows = selectors.zone_occupancy(on)
+    rows = leases_selectors.zone_occupancy(on)
     got = {r.obj.code: (r.seats, r.leased, r.free, r.out_of_service, r.rate_pct) for r in rows}
     assert got == expected
     assert {r.obj.code: r.declared for r in rows} == {"A": 10, "B": 8, "C": 6}
