@@ -14,7 +14,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from parkops.firms.admin import FirmAdmin
+from parkops.leases.admin_tenants import FirmAdmin
 from parkops.firms.models import Firm
 from parkops.leases import services
 from parkops.leases.choices import LeaseStage, LeaseState, expiring_label
