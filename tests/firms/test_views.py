@@ -19,7 +19,7 @@ def evil_firms(db):
 
 
 def test_firm_list_is_staff_only(client, firm):
-    url = reverse("firms:firm_list")
+    url = reverse("registers:firm_list")
     assert client.get(url).status_code == 302
     client.force_login(factories.tenant_user(firm))
     assert client.get(url).status_code == 404
@@ -31,7 +31,7 @@ def test_firm_list_filters_by_status_and_line(client, staff, firm, other_firm):
     other_firm.status = FirmStatus.NEGOTIATING
     other_firm.save()
     client.force_login(staff)
-    names = lambda params: [r.record.short_name for r in client.get(reverse("firms:firm_list"), params).context["table"].page.object_list]  # noqa: E731
+    names = lambda params: [r.record.short_name for r in client.get(reverse("registers:firm_list"), params).context["table"].page.object_list]  # noqa: E731
     assert names({}) == ["平安金服", "迈睿中国"]
     assert names({"status": "negotiating"}) == ["迈睿中国"]
     assert names({"business_line": line.pk}) == ["平安金服"]
@@ -48,13 +48,13 @@ def test_firm_list_shows_seats_leased_today(client, staff, firm, floor):
     factories.make_lease(firm, seats=list(floor.seats.all()[:5]), start=today - datetime.timedelta(days=10), end=today + datetime.timedelta(days=10))
     client.force_login(staff)
     zone = floor.building.zone
-    rows = client.get(reverse("firms:firm_list"), {"zone": zone.pk}).context["table"].page.object_list
+    rows = client.get(reverse("registers:firm_list"), {"zone": zone.pk}).context["table"].page.object_list
     assert [(r.record.short_name, r.record.leased) for r in rows] == [("平安金服", 5)]
 
 
 def test_csv_export_streams_and_neutralises(client, staff, evil_firms):
     client.force_login(staff)
-    response = client.get(reverse("firms:firm_list"), {"_export": "csv"})
+    response = client.get(reverse("registers:firm_list"), {"_export": "csv"})
     assert isinstance(response, StreamingHttpResponse)
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
@@ -65,7 +65,7 @@ def test_csv_export_streams_and_neutralises(client, staff, evil_firms):
 
 def test_xlsx_export_neutralises(client, staff, evil_firms):
     client.force_login(staff)
-    response = client.get(reverse("firms:firm_list"), {"_export": "xlsx"})
+    response = client.get(reverse("registers:firm_list"), {"_export": "xlsx"})
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     values = [c for row in sheet.iter_rows(min_row=2, values_only=True) for c in row if isinstance(c, str)]
     assert {"'" + n for n in EVIL} <= set(values)

@@ -1,4 +1,4 @@
-"""Tests of the staff seat request queue and decision page (parkops/leases/views.py, seat request section)."""
+"""Tests of the staff seat request queue and decision page (parkops/registers/views.py, seat request section)."""
 import csv
 import datetime
 import io
@@ -25,17 +25,17 @@ def test_queue_lists_and_filters_requests(client, staff, open_request, other_fir
     other = services.seat_request_create(firm=other_firm, seats=9, wanted_from=timezone.localdate(), reason="迈睿扩编")
     services.seat_request_decide(request=other, approve=False, reason="暂无空位")
     client.force_login(staff)
-    page = client.get(reverse("leases:seat_request_list")).content.decode()
+    page = client.get(reverse("registers:seat_request_list")).content.decode()
     assert "平安金服" in page and "迈睿中国" in page
-    assert reverse("leases:seat_request_decide", args=[open_request.pk]) in page
-    filtered = client.get(reverse("leases:seat_request_list"), {"status": "open"}).content.decode()
+    assert reverse("registers:seat_request_decide", args=[open_request.pk]) in page
+    filtered = client.get(reverse("registers:seat_request_list"), {"status": "open"}).content.decode()
     assert ">平安金服</td>" in filtered
     assert ">迈睿中国</td>" not in filtered and ">迈睿中国</td>" in page
 
 
 def test_queue_export_neutralises_formulae(client, staff, open_request):
     client.force_login(staff)
-    response = client.get(reverse("leases:seat_request_list"), {"_export": "csv"})
+    response = client.get(reverse("registers:seat_request_list"), {"_export": "csv"})
     content = b"".join(response.streaming_content) if response.streaming else response.content
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert any(cell.startswith("'=cmd") for row in rows for cell in row)
@@ -50,12 +50,12 @@ def test_queue_query_count_is_fixed(client, staff, firm, django_assert_num_queri
     # session, user, groups, count, page of requests, and the filter form's zone choices (the firm is typed into
     # the picker, not listed; no membership: the nav reads it only for tenants)
     with django_assert_num_queries(7):
-        assert client.get(reverse("leases:seat_request_list")).status_code == 200
+        assert client.get(reverse("registers:seat_request_list")).status_code == 200
 
 
 def test_decide_page_links_to_planner_and_offers_floors(client, staff, open_request, floor):
     client.force_login(staff)
-    page = client.get(reverse("leases:seat_request_decide", args=[open_request.pk])).content.decode()
+    page = client.get(reverse("registers:seat_request_decide", args=[open_request.pk])).content.decode()
     assert f"/planner/floor/{floor.pk}/?request={open_request.pk}" in page
     assert 'name="allocate-seats"' in page and 'value="4"' in page
 
@@ -66,7 +66,7 @@ def test_decide_page_query_count_is_fixed(client, staff, open_request, floor, dj
         factories.make_floor(10, building=floor.building, level=10 + level)
     client.force_login(staff)
     with django_assert_num_queries(12):
-        assert client.get(reverse("leases:seat_request_decide", args=[open_request.pk])).status_code == 200
+        assert client.get(reverse("registers:seat_request_decide", args=[open_request.pk])).status_code == 200
 
 
 def allocate_data(floor, **change):
@@ -81,7 +81,7 @@ def allocate_data(floor, **change):
 
 def test_direct_allocate_approves_with_new_lease(client, staff, open_request, floor, firm):
     client.force_login(staff)
-    response = client.post(reverse("leases:seat_request_decide", args=[open_request.pk]), allocate_data(floor))
+    response = client.post(reverse("registers:seat_request_decide", args=[open_request.pk]), allocate_data(floor))
     assert response.status_code == 302
     open_request.refresh_from_db()
     assert open_request.status == SeatRequestStatus.APPROVED and open_request.decided_by == staff
@@ -91,7 +91,7 @@ def test_direct_allocate_approves_with_new_lease(client, staff, open_request, fl
 
 def test_direct_allocate_with_too_few_free_seats_changes_nothing(client, staff, open_request, floor):
     client.force_login(staff)
-    response = client.post(reverse("leases:seat_request_decide", args=[open_request.pk]), allocate_data(floor, **{"allocate-seats": "41"}))
+    response = client.post(reverse("registers:seat_request_decide", args=[open_request.pk]), allocate_data(floor, **{"allocate-seats": "41"}))
     assert response.status_code == 200
     assert "只有 40 个空闲可用席位" in response.content.decode()
     open_request.refresh_from_db()
@@ -101,7 +101,7 @@ def test_direct_allocate_with_too_few_free_seats_changes_nothing(client, staff, 
 def test_approve_with_lease_made_in_planner(client, staff, open_request, floor, firm):
     lease = factories.make_lease(firm, seats=Seat.objects.filter(floor=floor)[:4])
     client.force_login(staff)
-    response = client.post(reverse("leases:seat_request_decide", args=[open_request.pk]),
+    response = client.post(reverse("registers:seat_request_decide", args=[open_request.pk]),
                            {"action": "approve", "approve-lease": lease.pk, "approve-reason": "已在楼层图中分配"})
     assert response.status_code == 302
     open_request.refresh_from_db()
@@ -111,7 +111,7 @@ def test_approve_with_lease_made_in_planner(client, staff, open_request, floor, 
 def test_approve_with_another_firms_lease_is_refused(client, staff, open_request, other_firm):
     lease = factories.make_lease(other_firm)
     client.force_login(staff)
-    response = client.post(reverse("leases:seat_request_decide", args=[open_request.pk]),
+    response = client.post(reverse("registers:seat_request_decide", args=[open_request.pk]),
                            {"action": "approve", "approve-lease": lease.pk})
     assert response.status_code == 200
     open_request.refresh_from_db()
@@ -120,7 +120,7 @@ def test_approve_with_another_firms_lease_is_refused(client, staff, open_request
 
 def test_reject_needs_reason(client, staff, open_request):
     client.force_login(staff)
-    url = reverse("leases:seat_request_decide", args=[open_request.pk])
+    url = reverse("registers:seat_request_decide", args=[open_request.pk])
     assert client.post(url, {"action": "reject", "reject-decision_reason": ""}).status_code == 200
     open_request.refresh_from_db()
     assert open_request.status == SeatRequestStatus.OPEN
@@ -132,7 +132,7 @@ def test_reject_needs_reason(client, staff, open_request):
 def test_decided_request_shows_no_forms_and_cannot_be_decided_again(client, staff, open_request):
     services.seat_request_decide(request=open_request, approve=False, reason="已满")
     client.force_login(staff)
-    url = reverse("leases:seat_request_decide", args=[open_request.pk])
+    url = reverse("registers:seat_request_decide", args=[open_request.pk])
     assert 'name="action"' not in client.get(url).content.decode()
     response = client.post(url, {"action": "reject", "reject-decision_reason": "再次"})
     assert "不能重复处理" in response.content.decode()
@@ -141,6 +141,6 @@ def test_decided_request_shows_no_forms_and_cannot_be_decided_again(client, staf
 
 def test_unknown_action_changes_nothing(client, staff, open_request):
     client.force_login(staff)
-    response = client.post(reverse("leases:seat_request_decide", args=[open_request.pk]), {"action": "delete"})
+    response = client.post(reverse("registers:seat_request_decide", args=[open_request.pk]), {"action": "delete"})
     assert response.status_code == 302
     assert SeatRequest.objects.get(pk=open_request.pk).status == SeatRequestStatus.OPEN

@@ -31,12 +31,12 @@ def leases(floor, firm, other_firm):
     }
 
 
-def numbers(client, params, name="leases:lease_list"):
+def numbers(client, params, name="registers:lease_list"):
     table = client.get(reverse(name), params).context["table"]
     return sorted(str(r.record) for r in table.page.object_list)
 
 
-@pytest.mark.parametrize("name", ["leases:lease_list", "leases:headcount_list"])
+@pytest.mark.parametrize("name", ["registers:lease_list", "registers:headcount_list"])
 def test_lists_are_staff_only(client, firm, name):
     assert client.get(reverse(name)).status_code == 302
     client.force_login(factories.tenant_user(firm))
@@ -57,7 +57,7 @@ def test_lease_list_filters(client, staff, leases, firm, floor):
 
 def test_lease_list_shows_seats_held_today(client, staff, leases):
     client.force_login(staff)
-    rows = client.get(reverse("leases:lease_list"), {"sort": "number"}).context["table"].page.object_list
+    rows = client.get(reverse("registers:lease_list"), {"sort": "number"}).context["table"].page.object_list
     assert [(r.record.number, r.record.seats_on) for r in rows] == [("LATER", 3), ("PAST", 0), ("SOON", 2)]
 
 
@@ -66,9 +66,9 @@ def test_headcount_list_filters_and_exports_neutralised(client, staff, firm, oth
     services.headcount_report_submit(confirmation_reason="测试数据", firm=firm, month=month, headcount=10, note='=HYPERLINK("http://x","y")')
     services.headcount_report_submit(confirmation_reason="测试数据", firm=other_firm, month=month, headcount=20, note="@evil")
     client.force_login(staff)
-    table = client.get(reverse("leases:headcount_list"), {"firm": other_firm.pk}).context["table"]
+    table = client.get(reverse("registers:headcount_list"), {"firm": other_firm.pk}).context["table"]
     assert [r.record.headcount for r in table.page.object_list] == [20]
-    response = client.get(reverse("leases:headcount_list"), {"_export": "xlsx"})
+    response = client.get(reverse("registers:headcount_list"), {"_export": "xlsx"})
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     notes = sorted(row[-1] for row in sheet.iter_rows(min_row=2, values_only=True))
     assert notes == ["'=HYPERLINK(\"http://x\",\"y\")", "'@evil"]

@@ -15,7 +15,7 @@ from tests import factories
 
 
 def codes(client, params):
-    table = client.get(reverse("zones:seat_list"), params).context["table"]
+    table = client.get(reverse("registers:seat_list"), params).context["table"]
     return [row.record.code for row in table.page.object_list]
 
 
@@ -31,7 +31,7 @@ def held(floor, firm, other_firm):
 
 
 def test_seat_list_is_staff_only(client, floor, firm):
-    url = reverse("zones:seat_list")
+    url = reverse("registers:seat_list")
     assert client.get(url).status_code == 302
     client.force_login(factories.tenant_user(firm))
     assert client.get(url).status_code == 404
@@ -56,10 +56,10 @@ def test_seat_list_filters(client, staff, held, firm, floor):
 
 def test_seat_list_shows_holder_and_sorts(client, staff, held):
     client.force_login(staff)
-    rows = client.get(reverse("zones:seat_list"), {"sort": "-code"}).context["table"].page.object_list
+    rows = client.get(reverse("registers:seat_list"), {"sort": "-code"}).context["table"].page.object_list
     first = [r.record for r in rows][-1]
     assert first.code < [r.record for r in rows][0].code
-    record = client.get(reverse("zones:seat_list"), {"code": held[0].code}).context["table"].page.object_list[0].record
+    record = client.get(reverse("registers:seat_list"), {"code": held[0].code}).context["table"].page.object_list[0].record
     assert record.holder_firm == "平安金服"
 
 
@@ -81,7 +81,7 @@ def test_30000_row_csv_export_streams_every_row(client, staff, db):
         return fetch_all(qs)
 
     with mock.patch.object(QuerySet, "_fetch_all", guarded):
-        response = client.get(reverse("zones:seat_list"), {"_export": "csv"})
+        response = client.get(reverse("registers:seat_list"), {"_export": "csv"})
         assert isinstance(response, StreamingHttpResponse)
         assert response["Content-Type"].startswith("text/csv")
         chunks = list(response.streaming_content)

@@ -1,15 +1,55 @@
-"""tables of the leases app."""
+"""Tables of the staff list pages (django-tables2; the site-wide template and attrs are in settings)."""
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from parkops.core.exports import LabelColumn
-
-from .choices import LeaseState
-from .models import HeadcountReport, Lease, SeatRequest
+from parkops.firms.models import Firm
+from parkops.leases.choices import LeaseState
+from parkops.leases.models import HeadcountReport, Lease, SeatRequest
+from parkops.zones.models import Seat
 
 NUM = {"td": {"class": "num"}, "th": {"class": "num"}}
+
+
+class SeatTable(tables.Table):
+    """Seats with where they are and who holds them today (annotated by SeatListView)."""
+
+    code = tables.Column(verbose_name=_("席位编号"))
+    zone = tables.Column(accessor="floor__building__zone__code", verbose_name=_("区域"))
+    building = tables.Column(accessor="floor__building__code", verbose_name=_("楼栋"))
+    floor = tables.Column(accessor="floor__level", verbose_name=_("楼层"), attrs=NUM)
+    kind = tables.Column(verbose_name=_("类型"))
+    condition = tables.Column(accessor="condition_on", verbose_name=_("今日物理状态"), order_by=("oos",))
+    holder = tables.Column(accessor="holder_firm", verbose_name=_("今日使用企业"), default="")
+    lease = tables.Column(accessor="holder_lease", verbose_name=_("租约"), default="")
+    held_until = tables.DateColumn(accessor="holder_end", verbose_name=_("占用至（不含）"), default="")
+
+    class Meta:
+        model = Seat
+        fields = ("code",)
+        sequence = ("code", "zone", "building", "floor", "kind", "condition", "holder", "lease", "held_until")
+        order_by = ("code",)
+
+
+class FirmTable(tables.Table):
+    """Firms with their business lines, seats leased today and latest headcount (annotated by FirmListView)."""
+
+    short_name = tables.Column(verbose_name=_("简称"))
+    name = tables.Column(verbose_name=_("企业全称"))
+    status = tables.Column(verbose_name=_("状态"))
+    lines = tables.ManyToManyColumn(accessor="business_lines", verbose_name=_("业态"), orderable=False)
+    is_top_ranked = tables.BooleanColumn(verbose_name=_("五百强/行业百强"))
+    is_internship_base = tables.BooleanColumn(verbose_name=_("就业见习基地"))
+    signed_on = tables.DateColumn(verbose_name=_("签约日期"))
+    leased = tables.Column(verbose_name=_("今日在租席位"), attrs=NUM)
+    headcount = tables.Column(verbose_name=_("最近在岗人数"), attrs=NUM, default="")
+
+    class Meta:
+        model = Firm
+        fields = ()
+        order_by = ("short_name",)
 
 
 # --- lease and headcount lists (reports) -------------------------------------------------------
@@ -30,8 +70,6 @@ class LeaseTable(tables.Table):
     class Meta:
         model = Lease
         fields = ()
-        template_name = "django_tables2/table.html"
-        attrs = {"class": "data"}
         order_by = ("-start",)
 
 
@@ -49,8 +87,6 @@ class HeadcountTable(tables.Table):
     class Meta:
         model = HeadcountReport
         fields = ()
-        template_name = "django_tables2/table.html"
-        attrs = {"class": "data"}
         order_by = ("-month", "firm")
         # A report confirmed past the plausibility limits (above twice the seats, or an old month) stands out.
         row_attrs = {"class": lambda record: "flagged" if record.confirmation_reason else ""}
@@ -59,16 +95,13 @@ class HeadcountTable(tables.Table):
         return format_html('<span class="flag" title="{}">⚠ {}</span>', _("超出合理范围，经填报人确认"), value)
 
 
-# --- end of lease and headcount lists ---------------------------------------------------------
-
-
 # --- seat requests (staff queue) -----------------------------------------------------------------
 
 
 class SeatRequestTable(tables.Table):
     """The staff queue of firms' seat requests; the id links to the decision page."""
 
-    id = tables.Column(verbose_name=_("编号"), linkify=("leases:seat_request_decide", {"pk": tables.A("pk")}))
+    id = tables.Column(verbose_name=_("编号"), linkify=("registers:seat_request_decide", {"pk": tables.A("pk")}))
     firm = tables.Column(verbose_name=_("企业"), accessor="firm__short_name", order_by=("firm__short_name",))
     seats = tables.Column(attrs={"td": {"class": "num"}, "th": {"class": "num"}})
     zone_preference = tables.Column(accessor="zone_preference__code", verbose_name=_("意向区域"), default="—")
@@ -87,7 +120,6 @@ class SeatRequestTable(tables.Table):
             "id", "firm", "seats", "zone_preference", "wanted_from", "reason", "status",
             "created", "decided_at", "decision_reason", "lease",
         )
-        attrs = {"class": "data"}
         order_by = ("-created",)
         empty_text = _("没有符合条件的席位申请。")
 
@@ -106,7 +138,6 @@ class CandidateFloorTable(tables.Table):
     planner = tables.Column(verbose_name="", empty_values=())
 
     class Meta:
-        attrs = {"class": "data"}
         orderable = False
         empty_text = _("意向区域内没有空闲席位。")
 

@@ -1,4 +1,5 @@
-"""views of the leases app."""
+"""The staff list pages (registers): seats, firms, leases, headcount, and the seat request queue with its
+decision page. Each list is filterable, sortable, paginated and exportable (core.lists.StaffListView)."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
@@ -8,13 +9,46 @@ from django.views.generic import TemplateView
 
 from parkops.core.access import StaffRequiredMixin
 from parkops.core.lists import StaffListView
+from parkops.leases import services
+from parkops.leases.choices import SeatRequestStatus
+from parkops.leases.forms import add_service_error
+from parkops.leases.models import HeadcountReport, SeatRequest
+from parkops.leases.selectors import (
+    firm_allocation,
+    firms_with_figures,
+    floors_with_free_seats,
+    leases_with_seats,
+    seats_with_holder,
+)
 
-from . import selectors, services
-from .choices import SeatRequestStatus
-from .filtersets import HeadcountFilterSet, LeaseFilterSet, SeatRequestFilterSet
-from .forms import SeatRequestAllocateForm, SeatRequestApproveForm, SeatRequestRejectForm, add_service_error
-from .models import HeadcountReport, SeatRequest
-from .tables import CandidateFloorTable, HeadcountTable, LeaseTable, SeatRequestTable
+from .filtersets import FirmFilterSet, HeadcountFilterSet, LeaseFilterSet, SeatFilterSet, SeatRequestFilterSet
+from .forms import SeatRequestAllocateForm, SeatRequestApproveForm, SeatRequestRejectForm
+from .tables import CandidateFloorTable, FirmTable, HeadcountTable, LeaseTable, SeatRequestTable, SeatTable
+
+
+class SeatListView(StaffListView):
+    """All seats of the park with today's holder; filterable, sortable, exportable."""
+
+    table_class = SeatTable
+    filterset_class = SeatFilterSet
+    template_name = "registers/seat_list.html"
+    export_name = "seats"
+
+    def get_queryset(self):
+        return seats_with_holder(timezone.localdate())
+
+
+class FirmListView(StaffListView):
+    """All firms with seats leased today and latest headcount; filterable, sortable, exportable."""
+
+    table_class = FirmTable
+    filterset_class = FirmFilterSet
+    template_name = "registers/firm_list.html"
+    export_name = "firms"
+
+    def get_queryset(self):
+        return firms_with_figures(timezone.localdate())
+
 
 # --- lease and headcount lists (reports) -------------------------------------------------------
 
@@ -24,11 +58,11 @@ class LeaseListView(StaffListView):
 
     table_class = LeaseTable
     filterset_class = LeaseFilterSet
-    template_name = "leases/lease_list.html"
+    template_name = "registers/lease_list.html"
     export_name = "leases"
 
     def get_queryset(self):
-        return selectors.leases_with_seats(timezone.localdate())
+        return leases_with_seats(timezone.localdate())
 
 
 class HeadcountListView(StaffListView):
@@ -36,14 +70,11 @@ class HeadcountListView(StaffListView):
 
     table_class = HeadcountTable
     filterset_class = HeadcountFilterSet
-    template_name = "leases/headcount_list.html"
+    template_name = "registers/headcount_list.html"
     export_name = "headcount"
 
     def get_queryset(self):
         return HeadcountReport.objects.select_related("firm", "submitted_by")
-
-
-# --- end of lease and headcount lists ---------------------------------------------------------
 
 
 # --- seat requests (staff queue and decision) -----------------------------------------------------
@@ -54,7 +85,7 @@ class SeatRequestListView(StaffListView):
 
     table_class = SeatRequestTable
     filterset_class = SeatRequestFilterSet
-    template_name = "leases/seat_request_list.html"
+    template_name = "registers/seat_request_list.html"
     export_name = "seat_requests"
 
     def get_queryset(self):
@@ -64,7 +95,7 @@ class SeatRequestListView(StaffListView):
 class SeatRequestDecideView(StaffRequiredMixin, TemplateView):
     """Decide one request: allocate seats directly, approve with a lease made in the planner, or reject."""
 
-    template_name = "leases/seat_request_decide.html"
+    template_name = "registers/seat_request_decide.html"
     actions = {
         "allocate": SeatRequestAllocateForm,
         "approve": SeatRequestApproveForm,
@@ -96,7 +127,7 @@ class SeatRequestDecideView(StaffRequiredMixin, TemplateView):
         action = request.POST.get("action")
         if action not in self.actions:
             messages.error(request, _("未知的操作；请使用页面上的按钮提交。"))
-            return redirect("leases:seat_request_decide", pk=self.object.pk)
+            return redirect("registers:seat_request_decide", pk=self.object.pk)
         form = self.build_form(action, request.POST)
         if form.is_valid():
             try:
@@ -105,7 +136,7 @@ class SeatRequestDecideView(StaffRequiredMixin, TemplateView):
                 add_service_error(form, exc)
             else:
                 messages.success(request, _("已处理席位申请 #%(id)s。") % {"id": self.object.pk})
-                return redirect("leases:seat_request_list")
+                return redirect("registers:seat_request_list")
         return self.render_to_response(self.get_context_data(**{f"{action}_form": form, "bound_form": form}))
 
     def decide(self, action: str, data: dict) -> None:
@@ -126,12 +157,12 @@ class SeatRequestDecideView(StaffRequiredMixin, TemplateView):
         ctx.update(
             request_obj=req,
             is_open=req.status == SeatRequestStatus.OPEN,
-            allocation=selectors.firm_allocation(req.firm, self.today),
+            allocation=firm_allocation(req.firm, self.today),
             candidate_floors=self.candidate_floors(req),
         )
         return ctx
 
     def candidate_floors(self, req: SeatRequest) -> CandidateFloorTable:
         """Return the floors with free seats today (in the preferred zone, if any), each linked into the planner."""
-        rows = selectors.floors_with_free_seats(self.today, zone=req.zone_preference)
+        rows = floors_with_free_seats(self.today, zone=req.zone_preference)
         return CandidateFloorTable(rows, request_pk=req.pk)
