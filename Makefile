@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-APPS := core zones firms leases planner portal reports
+APPS := core zones firms leases registers planner portal reports
 
 .PHONY: venv demo test lint serve load messages bench clean
 
@@ -40,16 +40,16 @@ serve: venv
 load: venv
 	$(PY) tests/load/run_load.py $(LOAD_ARGS)
 
-# Extract translatable strings per app (templates/<app> is linked in), then compile.
+# Extract translatable strings with Django's own makemessages, once per app (its .py files and its
+# templates/<app>/ land in parkops/<app>/locale) and once for the site-wide templates/ (templates/locale,
+# in LOCALE_PATHS), then compile. No symlinks: each catalogue covers the files under its own folder.
 messages: venv
 	@for app in $(APPS); do \
-	  cd parkops/$$app && mkdir -p locale && rm -rf _tpl && mkdir _tpl && \
-	  ( [ -d ../../templates/$$app ] && ln -s ../../../templates/$$app _tpl/$$app || true ) && \
-	  if [ $$app = core ]; then for t in ../../templates/*.html ../../templates/includes ../../templates/registration ../../templates/errors ../../templates/admin; do [ -e $$t ] && ln -s ../$$t _tpl/$$(basename $$t); done; true; fi && \
-	  DEBUG=1 ../../$(PY) ../../manage.py makemessages -l en --symlinks --no-obsolete --no-location -v 0; \
-	  rm -rf _tpl; cd ../..; \
+	  ( cd parkops/$$app && mkdir -p locale && \
+	    DEBUG=1 ../../$(PY) ../../manage.py makemessages -l en --no-obsolete --no-location -v 0 ) || exit 1; \
 	done
-	DEBUG=1 $(PY) manage.py compilemessages -v 0
+	cd templates && DEBUG=1 ../$(PY) ../manage.py makemessages -l en --no-obsolete --no-location -v 0
+	DEBUG=1 $(PY) manage.py compilemessages -v 0 --ignore '$(VENV)'
 
 # Production settings apart from the database: DEBUG off, manifest static files (hence collectstatic).
 BENCH_SEATS ?= 7000

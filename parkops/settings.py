@@ -92,6 +92,9 @@ INSTALLED_APPS = [
     "parkops.core",
     "parkops.zones",
     "parkops.firms",
+    # registers before leases: where two apps' catalogues translate one msgid differently, the app listed first
+    # wins, and the lists' "租约" ("Leases", the lease list's title) must keep winning over the model's "Lease".
+    "parkops.registers",
     "parkops.leases",
     "parkops.planner",
     "parkops.portal",
@@ -191,8 +194,9 @@ if TESTING:
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
-# Translations live per app: parkops/<app>/locale/en (make messages).
-LOCALE_PATHS: list = []
+# Translations live per app, beside the files they translate: parkops/<app>/locale/en for the app's
+# code and templates, templates/locale/en for the site-wide templates in templates/ (make messages).
+LOCALE_PATHS = [BASE_DIR / "templates" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -265,7 +269,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap4.html"
+# Every table on the site renders one way: django-tables2's plain template (the site has no Bootstrap),
+# styled by table.data in static/css/parkops.css. Tables set only what differs (portal: "data requests").
+DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
+DJANGO_TABLES2_TABLE_ATTRS = {"class": "data"}
 
 # Spreadsheet formula neutralising is done by parkops.core.csvsafe for every export.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True

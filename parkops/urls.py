@@ -27,9 +27,8 @@ urlpatterns = [
     ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("zones/", include("parkops.zones.urls")),
-    path("firms/", include("parkops.firms.urls")),
-    path("leases/", include("parkops.leases.urls")),
+    # The staff list pages keep their addresses: /zones/seats/, /firms/, /leases/... (parkops/registers/urls.py).
+    path("", include("parkops.registers.urls")),
     path("planner/", include("parkops.planner.urls")),
     path("portal/", include("parkops.portal.urls")),
     path("reports/", include("parkops.reports.urls")),

@@ -2,8 +2,6 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-TABLE_ATTRS = {"class": "data"}
-TEMPLATE = "django_tables2/table.html"
 
 
 class HolderTable(tables.Table):
@@ -16,8 +14,6 @@ class HolderTable(tables.Table):
     rent_terms = tables.Column(_("租金条款"), accessor="lease__get_rent_terms_display")
 
     class Meta:
-        attrs = TABLE_ATTRS
-        template_name = TEMPLATE
         orderable = False
         empty_text = _("该席位从未被分配。")
 
@@ -47,8 +43,6 @@ class ChangeTable(tables.Table):
     history_user = tables.Column(_("操作人"), default="")
 
     class Meta:
-        attrs = TABLE_ATTRS
-        template_name = TEMPLATE
         orderable = False
         sequence = ("history_date", "history_type", "history_change_reason", "...", "history_user")
 

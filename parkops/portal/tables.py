@@ -26,7 +26,6 @@ class OwnSeatTable(tables.Table):
         model = LeaseSeat
         fields = ()
         sequence = ("code", "zone", "building", "floor", "kind", "has_desk", "has_computer", "lease", "start", "end")
-        attrs = {"class": "data"}
         order_by = ("code",)
         empty_text = _("贵企业目前没有占用席位。")
 
@@ -50,7 +49,6 @@ class OwnLeaseTable(tables.Table):
         model = Lease
         fields = ()
         sequence = ("number", "start", "end", "rent_terms", "monthly_rate", "policy_basis", "status", "seats_on")
-        attrs = {"class": "data"}
         order_by = ("-start",)
         empty_text = _("贵企业还没有租约。")
 
@@ -62,7 +60,6 @@ class PortalTable(tables.Table):
     """A small read-only table on a portal page."""
 
     class Meta:
-        attrs = {"class": "data"}
         orderable = False
 
 

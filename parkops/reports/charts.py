@@ -1,4 +1,4 @@
-"""Server-rendered SVG line charts: geometry is computed here, templates/reports/_line_chart.html draws it.
+"""Server-rendered SVG line charts: geometry is computed here, parkops/reports/templates/reports/_line_chart.html draws it.
 
 No JavaScript and no CDN: the chart is plain SVG in the page, and every chart is shown beside a
 table holding the same numbers.

@@ -6,17 +6,8 @@ from django.utils.translation import gettext_lazy as _
 NUM = {"td": {"class": "num"}, "th": {"class": "num"}}
 
 
-class ReportTable(tables.Table):
-    class Meta:
-        template_name = "django_tables2/table.html"
-        attrs = {"class": "data"}
-
-
-class OccupancyTable(ReportTable):
+class OccupancyTable(tables.Table):
     """Counted seats of a zone, building or floor on a day, beside the declared figure where there is one."""
-
-    class Meta(ReportTable.Meta):
-        pass
 
     label = tables.Column(verbose_name=_("名称"))
     declared = tables.Column(verbose_name=_("规划席位（公布数）"), attrs=NUM, default="—")
@@ -27,11 +18,8 @@ class OccupancyTable(ReportTable):
     rate_pct = tables.Column(verbose_name=_("出租率 %"), attrs=NUM)
 
 
-class FirmOccupancyTable(ReportTable):
+class FirmOccupancyTable(tables.Table):
     """A firm's leased seats against its latest headcount, flagged over-dense (>100%) or under-used (<60%)."""
-
-    class Meta(ReportTable.Meta):
-        pass
 
     firm = tables.Column(accessor="firm__short_name", verbose_name=_("企业"))
     leased = tables.Column(verbose_name=_("在租席位"), attrs=NUM)
@@ -55,11 +43,8 @@ class FirmOccupancyTable(ReportTable):
         return "", ""
 
 
-class LineOccupancyTable(ReportTable):
+class LineOccupancyTable(tables.Table):
     """Seats and headcount of a business line's firms (a firm with several lines counts in each)."""
-
-    class Meta(ReportTable.Meta):
-        pass
 
     label = tables.Column(accessor="line__name", verbose_name=_("业态"))
     firms = tables.Column(verbose_name=_("企业数"), attrs=NUM)
@@ -68,11 +53,8 @@ class LineOccupancyTable(ReportTable):
     utilisation_pct = tables.Column(verbose_name=_("人均使用率 %"), attrs=NUM, default="—")
 
 
-class ExpiryTable(ReportTable):
+class ExpiryTable(tables.Table):
     """Per firm: leases and seats whose last day is within 30 / 60 / 90 days, and seats freed (not followed)."""
-
-    class Meta(ReportTable.Meta):
-        pass
 
     firm = tables.Column(accessor="firm__short_name", verbose_name=_("企业"))
     leases_30 = tables.Column(accessor="leases__30", verbose_name=_("30天内到期租约"), attrs=NUM)
@@ -84,11 +66,8 @@ class ExpiryTable(ReportTable):
     freed_90 = tables.Column(accessor="seats_freed__90", verbose_name=_("90天内将空出席位"), attrs=NUM)
 
 
-class ExpiringLeaseTable(ReportTable):
+class ExpiringLeaseTable(tables.Table):
     """The leases in state "expiring" (the product's expiry window), soonest end first."""
-
-    class Meta(ReportTable.Meta):
-        pass
 
     number = tables.Column(verbose_name=_("合同编号"))
     firm = tables.Column(accessor="firm__short_name", verbose_name=_("企业"))

@@ -108,6 +108,13 @@ class FloorQuerySet(FirmScopedQuerySet):
     firm_path_many = True
 
 
+def floor_label(level: int, label: str = "") -> str:
+    """The one floor-label rule: a floor's own label if it has one, else its level followed by F (3F, -1F).
+
+    Floor.short_label and Floor.__str__ use it; reads that fetch floors as values() rows call it directly."""
+    return label or f"{level}F"
+
+
 class Floor(TimeStampedModel):
     """A floor of a building, with the grid the seat planner draws it on."""
 
@@ -131,7 +138,12 @@ class Floor(TimeStampedModel):
         ]
 
     def __str__(self):
-        return f"{self.building.code} {self.label or f'{self.level}F'}"
+        return f"{self.building.code} {self.short_label}"
+
+    @property
+    def short_label(self) -> str:
+        """Return the floor's name on screens within its building: its label, else its level (3F, -1F)."""
+        return floor_label(self.level, self.label)
 
     @property
     def code(self) -> str:

@@ -1,6 +1,6 @@
 /* Seat selection on the floor planner.
  *
- * The server draws the floor (templates/planner/_floor_live.html) and runs every action;
+ * The server draws the floor (parkops/planner/templates/planner/_floor_live.html) and runs every action;
  * this file only keeps the selection (a set of seat codes), writes it into the action
  * form's hidden "seats" field, shows the tooltip, and re-applies itself after htmx swaps
  * the floor. Mouse: click, shift-click range, ctrl/cmd-click toggle, drag a rectangle.

@@ -32,7 +32,7 @@ def stored_request(firm, floor):
 
 def test_decide_page_of_a_request_wanted_from_year_9999_renders(client, staff, stored_request):
     client.force_login(staff)
-    response = client.get(reverse("leases:seat_request_decide", args=[stored_request.pk]))
+    response = client.get(reverse("registers:seat_request_decide", args=[stored_request.pk]))
     assert response.status_code == 200
     initial = response.context["allocate_form"].initial
     assert EARLIEST <= initial["start"] <= initial["end"] <= LATEST
@@ -65,7 +65,7 @@ def test_decide_allocate_refuses_dates_outside_the_range(client, staff, firm, fl
     client.force_login(staff)
     before = (Lease.objects.count(), LeaseSeat.objects.count())
     response = client.post(
-        reverse("leases:seat_request_decide", args=[req.pk]),
+        reverse("registers:seat_request_decide", args=[req.pk]),
         {"action": "allocate", "allocate-floor": floor.pk, "allocate-seats": 2, "allocate-start": start,
          "allocate-end": end, "allocate-rent_terms": "free_policy", "allocate-monthly_rate": "0"},
     )
@@ -84,8 +84,8 @@ def test_headcount_month_0001_is_refused(client, tenant):
 
 def test_list_filters_refuse_dates_outside_the_range(client, staff):
     client.force_login(staff)
-    for name, params in [("leases:lease_list", {"end_to": "9999-12-31"}), ("leases:headcount_list", {"month_from": "0001-01-01"}),
-                         ("leases:seat_request_list", {"wanted_from_after": "9999-12-31"}), ("firms:firm_list", {"signed_after": "0001-01-01"})]:
+    for name, params in [("registers:lease_list", {"end_to": "9999-12-31"}), ("registers:headcount_list", {"month_from": "0001-01-01"}),
+                         ("registers:seat_request_list", {"wanted_from_after": "9999-12-31"}), ("registers:firm_list", {"signed_after": "0001-01-01"})]:
         assert client.get(reverse(name), params).status_code == 200, name
 
 
@@ -129,7 +129,7 @@ def test_staff_xlsx_exports_survive_control_characters_in_stored_text(client, st
     SeatRequest.objects.create(firm=firm, seats=3, wanted_from=timezone.localdate(), reason="need\x01seats")
     HeadcountReport.objects.create(firm=firm, month=datetime.date(2026, 1, 1), headcount=5, note="n\x0bote")
     client.force_login(staff)
-    for name, expected in [("leases:seat_request_list", "need\ufffdseats"), ("leases:headcount_list", "n\ufffdote")]:
+    for name, expected in [("registers:seat_request_list", "need\ufffdseats"), ("registers:headcount_list", "n\ufffdote")]:
         response = client.get(reverse(name), {"_export": "xlsx"})
         assert response.status_code == 200, name
         body = b"".join(response.streaming_content) if response.streaming else response.content

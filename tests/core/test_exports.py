@@ -9,13 +9,11 @@ from django_tables2 import RequestConfig
 
 from parkops.core.csvsafe import neutralise_row
 from parkops.core.exports import _fast_rows, export_columns, iter_table_values
-from parkops.firms.tables import FirmTable
 from parkops.leases import selectors, services
 from parkops.leases.models import HeadcountReport
-from parkops.leases.tables import HeadcountTable, LeaseTable
+from parkops.registers.tables import FirmTable, HeadcountTable, LeaseTable, SeatTable
 from parkops.zones.choices import SeatCondition
 from parkops.zones.models import Seat
-from parkops.zones.tables import SeatTable
 from tests import factories
 
 

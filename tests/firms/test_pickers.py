@@ -11,7 +11,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-LISTS = ["leases:lease_list", "leases:headcount_list", "leases:seat_request_list", "zones:seat_list"]
+LISTS = ["registers:lease_list", "registers:headcount_list", "registers:seat_request_list", "registers:seat_list"]
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def test_each_list_filter_renders_the_picker(staff_client, name, firms):
 
 
 def test_lease_list_filters_by_picked_id_or_by_text_naming_one_firm(staff_client, leases):
-    url = reverse("leases:lease_list")
+    url = reverse("registers:lease_list")
     by_id = staff_client.get(url, {"firm": leases["yunda"].firm_id})
     assert listed_numbers(by_id) == {leases["yunda"].number}
     for typed in ("韵达", "yunda express", "韵达速递"):
@@ -65,7 +65,7 @@ def test_lease_list_filters_by_picked_id_or_by_text_naming_one_firm(staff_client
 
 
 def test_ambiguous_or_unknown_text_is_refused_with_the_candidates(staff_client, leases):
-    url = reverse("leases:lease_list")
+    url = reverse("registers:lease_list")
     response = staff_client.get(url, {"firm_q": "知道"})
     html = response.content.decode()
     assert "“知道”对应多家企业" in html and "知道创宇" in html and "内江知道创宇" in html

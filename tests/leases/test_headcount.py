@@ -114,9 +114,9 @@ def test_staff_register_and_admin_flag_confirmed_reports(client, staff, bureau_a
     services.headcount_report_submit(firm=firm, month=_month(0), headcount=50_000, confirmation_reason="含外包驻场", by=None)
     services.headcount_report_submit(firm=other_firm, month=_month(0), headcount=0, by=None)
     client.force_login(staff)
-    page = client.get(reverse("leases:headcount_list")).content.decode()
+    page = client.get(reverse("registers:headcount_list")).content.decode()
     assert "⚠ 含外包驻场" in page and page.count('class="flagged') == 1
-    flagged = client.get(reverse("leases:headcount_list"), {"flagged": "true"}).context["table"]
+    flagged = client.get(reverse("registers:headcount_list"), {"flagged": "true"}).context["table"]
     assert [r.record.firm for r in flagged.page.object_list] == [firm]
     client.force_login(bureau_admin)
     changelist = reverse("admin:leases_headcountreport_changelist")

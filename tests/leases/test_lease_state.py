@@ -18,7 +18,7 @@ from parkops.leases.admin_tenants import FirmAdmin
 from parkops.firms.models import Firm
 from parkops.leases import services
 from parkops.leases.choices import LeaseStage, LeaseState, expiring_label
-from parkops.leases.filtersets import LeaseFilterSet
+from parkops.registers.filtersets import LeaseFilterSet
 from parkops.leases.models import Lease
 from parkops.reports import selectors as report_selectors
 from tests import factories
@@ -260,7 +260,7 @@ def today_leases(floor, firm, other_firm):
 
 
 def register_numbers(client, params):
-    table = client.get(reverse("leases:lease_list"), params).context["table"]
+    table = client.get(reverse("registers:lease_list"), params).context["table"]
     return sorted(r.record.number for r in table.page.object_list)
 
 
@@ -268,9 +268,9 @@ def test_register_status_filter_and_column_follow_the_dates(client, staff, today
     client.force_login(staff)
     for state in LeaseState.values:
         assert register_numbers(client, {"status": state}) == [state.upper()], state
-    response = client.get(reverse("leases:lease_list"), {"status": "ended"})
+    response = client.get(reverse("registers:lease_list"), {"status": "ended"})
     assert "已到期" in response.content.decode()
-    html = client.get(reverse("leases:lease_list")).content.decode()
+    html = client.get(reverse("registers:lease_list")).content.decode()
     for label in ("未起租", "生效", "90 天内到期", "已到期", "草稿", "已终止"):
         assert label in html
     # "expiring within N days" agrees with the state on its window's day.
@@ -280,7 +280,7 @@ def test_register_status_filter_and_column_follow_the_dates(client, staff, today
 
 def test_register_export_writes_the_state_labels(client, staff, today_leases):
     client.force_login(staff)
-    response = client.get(reverse("leases:lease_list"), {"_export": "csv"})
+    response = client.get(reverse("registers:lease_list"), {"_export": "csv"})
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = {row[0]: row for row in csv.reader(io.StringIO(text))}
     status = rows["合同编号"].index("状态")
@@ -288,7 +288,7 @@ def test_register_export_writes_the_state_labels(client, staff, today_leases):
         "UPCOMING": "未起租", "ACTIVE": "生效", "EXPIRING": "90 天内到期", "ENDED": "已到期", "DRAFT": "草稿",
         "TERMINATED": "已终止",
     }
-    filtered = client.get(reverse("leases:lease_list"), {"_export": "xlsx", "status": "expiring"})
+    filtered = client.get(reverse("registers:lease_list"), {"_export": "xlsx", "status": "expiring"})
     import openpyxl
 
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(filtered.streaming_content)), read_only=True).active

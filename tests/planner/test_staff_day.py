@@ -323,8 +323,8 @@ def test_staff_approve_one_request_and_reject_another_and_the_tenant_sees_both(r
     before = selectors.firm_allocation(majorel, small.wanted_from).seats
 
     browser_login(page, real_park, *STAFF_LOGIN)
-    page.goto(real_park.url + reverse("leases:seat_request_list"))
-    page.click(f'table a[href="{reverse("leases:seat_request_decide", args=[small.pk])}"]')
+    page.goto(real_park.url + reverse("registers:seat_request_list"))
+    page.click(f'table a[href="{reverse("registers:seat_request_decide", args=[small.pk])}"]')
     page.wait_for_selector("#allocate-form")
     assert "迈睿中国" in page.inner_text("main")
     page.select_option("#allocate-form select[name=allocate-zone]", value=str(Zone.objects.get(code="C").pk))
@@ -336,7 +336,7 @@ def test_staff_approve_one_request_and_reject_another_and_the_tenant_sees_both(r
     assert LeaseSeat.objects.filter(lease=small.lease).count() == 12
     assert selectors.firm_allocation(majorel, small.wanted_from).seats == before + 12
 
-    page.goto(real_park.url + reverse("leases:seat_request_decide", args=[large.pk]))
+    page.goto(real_park.url + reverse("registers:seat_request_decide", args=[large.pk]))
     page.fill("textarea[name=reject-decision_reason]", "本季度暂无整层空位")
     page.click("form.decide-form:has(input[value=reject]) button[type=submit]")
     page.wait_for_selector(".msg-success")

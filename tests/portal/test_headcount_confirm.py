@@ -54,7 +54,7 @@ def test_confirmed_with_a_reason_is_saved_and_flagged_for_staff(client, world, s
     assert (report.headcount, report.confirmation_reason) == (50000, "含外包驻场人员")
     assert list(report.history.order_by("history_date").values_list("headcount", flat=True)) == [12, 50000]
     client.force_login(staff)
-    assert "⚠ 含外包驻场人员" in client.get(reverse("leases:headcount_list")).content.decode()
+    assert "⚠ 含外包驻场人员" in client.get(reverse("registers:headcount_list")).content.decode()
 
 
 def test_a_reason_is_not_stored_when_the_report_is_plausible(client, world):

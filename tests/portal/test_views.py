@@ -47,8 +47,8 @@ def test_user_without_role_gets_404(client, db):
 
 def test_tenant_opening_staff_pages_gets_404(client, world):
     login(client, world.admin)
-    assert client.get(reverse("leases:seat_request_list")).status_code == 404
-    assert client.get(reverse("leases:seat_request_decide", args=[world.request.pk])).status_code == 404
+    assert client.get(reverse("registers:seat_request_list")).status_code == 404
+    assert client.get(reverse("registers:seat_request_decide", args=[world.request.pk])).status_code == 404
 
 
 def test_home_redirects_tenant_to_portal(client, world):

@@ -115,11 +115,11 @@ PAGES = [
     ("reports:trends", {}),
     ("reports:expiry", {}),
     ("reports:forecast", {}),
-    ("zones:seat_list", {}),
-    ("zones:seat_list", {"state": "free", "zone": ""}),
-    ("firms:firm_list", {}),
-    ("leases:lease_list", {"expiring_within": "90"}),
-    ("leases:headcount_list", {}),
+    ("registers:seat_list", {}),
+    ("registers:seat_list", {"state": "free", "zone": ""}),
+    ("registers:firm_list", {}),
+    ("registers:lease_list", {"expiring_within": "90"}),
+    ("registers:headcount_list", {}),
 ]
 # Measured: 12 home, 7 occupancy (5 by firm), 11 trends, 8 expiry, 9 forecast, 9-12 lists
 # (session, user, groups, count, page, filter choices...), the same at both sizes.

@@ -9,6 +9,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from parkops.firms.models import Firm
+from parkops.zones.models import floor_label as floor_label_of
 
 from ..models import HeadcountReport, Lease, LeaseSeat
 
@@ -49,7 +50,7 @@ def firm_allocation(firm: Firm, on: datetime.date) -> FirmAllocation:
             zone_code=row["seat__floor__building__zone__code"],
             building_code=row["seat__floor__building__code"],
             floor_id=row["seat__floor_id"],
-            floor_label=f'{row["seat__floor__building__code"]} {row["seat__floor__label"] or str(row["seat__floor__level"]) + "F"}',
+            floor_label=f'{row["seat__floor__building__code"]} {floor_label_of(row["seat__floor__level"], row["seat__floor__label"])}',
             seats=row["n"],
         )
         for row in LeaseSeat.objects.on(on)
