@@ -29,6 +29,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # The staff list pages keep their addresses: /zones/seats/, /firms/, /leases/... (parkops/registers/urls.py).
     path("", include("parkops.registers.urls")),
+    path("", include("parkops.firms.urls")),
     path("planner/", include("parkops.planner.urls")),
     path("portal/", include("parkops.portal.urls")),
     path("reports/", include("parkops.reports.urls")),

@@ -1,6 +1,6 @@
 """Find firms by what staff type: one ranking shared by the firm pickers' suggestions and the forms' checks.
 
-The autocomplete (planner.views.firm_autocomplete) lists `firm_matches(text)`; a form that receives a
+The autocomplete (firms.views.firm_autocomplete) lists `firm_matches(text)`; a form that receives a
 typed name without a picked id resolves it with `resolve_firm(text)`. Both read the same function, so a
 firm the list offers is the firm the form accepts, and a text that fits several firms is refused with
 the same candidates the list shows, never resolved to a silent first match.

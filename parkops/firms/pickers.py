@@ -1,6 +1,6 @@
 """The firm picker as a form field: type part of a name, pick a suggestion; the server resolves typed text.
 
-Every place a firm is chosen uses the same combobox (parkops/planner/templates/planner/_firm_picker.html, static/js/firmpicker.js)
+Every place a firm is chosen uses the same combobox (parkops/planner/templates/firms/_firm_picker.html, static/js/firmpicker.js)
 and the same ranking (firms.matching). The planner's and the zone-D board's forms resolve it in FirmChoiceMixin;
 the list filters and the trends report use FirmPickerField, through FirmFilter for django-filter.
 """
@@ -57,7 +57,7 @@ class FirmPickerWidget(forms.Widget):
             typed = Firm.objects.filter(pk=int(firm_id)).values_list("short_name", flat=True).first() or ""
         picker_id = (attrs or {}).get("id") or f"id_{name}_q"
         return render_to_string(
-            "planner/_firm_picker.html",
+            "firms/_firm_picker.html",
             {"id": picker_id, "value": typed, "firm_id": firm_id, "include_exited": self.include_exited},
         )
 

@@ -19,6 +19,5 @@ urlpatterns = [
     path("zone-d/reservations/<int:pk>/change/", views.reservation_change, name="reservation_change"),
     path("zone-d/reservations/<int:pk>/cancel/", views.reservation_cancel, name="reservation_cancel"),
     path("zone-d/reservations/<int:pk>/convert/", views.reservation_convert, name="reservation_convert"),
-    path("firms/autocomplete/", views.firm_autocomplete, name="firm_autocomplete"),
     path("firms/leases/", views.firm_leases, name="firm_leases"),
 ]

@@ -26,7 +26,6 @@ from django.views.decorators.vary import vary_on_headers
 from django.views.generic import TemplateView
 
 from parkops.core.access import StaffRequiredMixin, staff_required
-from parkops.firms.matching import firm_matches
 from parkops.firms.models import Firm
 from parkops.leases import selectors, services
 from parkops.leases.choices import RentTerms, ReservationStatus, expiring_label, expiring_label_lazy
@@ -704,24 +703,8 @@ def reservation_convert(request, pk):
     return redirect(_board())
 
 
-# --- firm autocomplete and a firm's leases ------------------------------------------------------
+# --- a firm's leases (the firm autocomplete is firms.views.firm_autocomplete) ------------------------------------------------------
 
-
-@require_GET
-@staff_required
-def firm_autocomplete(request):
-    """Return every firm whose full, short or English name contains the typed text, ranked as the forms
-    resolve it (firms.matching.firm_matches): HTML options, a <datalist> with ?as=datalist, JSON with ?format=json.
-
-    The text is ?q=, or ?firm_q= (the pickers' own field name, which htmx sends as it is). ?exited=1 lists
-    firms that have left the park too (the list filters' pickers: their leases stay on record).
-    """
-    q = (request.GET.get("q") or request.GET.get("firm_q") or "").strip()[:200]
-    firms = firm_matches(q, include_exited=request.GET.get("exited") == "1")
-    if request.GET.get("format") == "json":
-        return JsonResponse({"results": [{"id": f.pk, "name": f.name, "short_name": f.short_name, "name_en": f.name_en} for f in firms]})
-    template = "planner/_firm_datalist.html" if request.GET.get("as") == "datalist" else "planner/_firm_options.html"
-    return render(request, template, {"firms": firms, "q": q})
 
 
 @require_GET

@@ -1,6 +1,6 @@
-/* Firm pickers ([data-firm-picker], parkops/planner/templates/planner/_firm_picker.html).
+/* Firm pickers ([data-firm-picker], parkops/planner/templates/firms/_firm_picker.html).
  *
- * htmx fetches the suggestions as staff type (planner:firm_autocomplete, ranked by the same
+ * htmx fetches the suggestions as staff type (firms:autocomplete, ranked by the same
  * function the forms resolve typed text with). This file picks one: click, or arrow keys and
  * Enter. Picking writes the firm's id into the hidden "firm" input and fires "firm-picked"
  * (detail.id) on the picker; typing again forgets the id and fires "firm-cleared".

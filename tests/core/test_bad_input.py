@@ -97,7 +97,7 @@ def test_control_characters_in_query_strings_answer_400(client, staff, floor, ch
     client.force_login(staff)
     for url, params in [
         (reverse("planner:seat_history_lookup"), {"code": f"C-1{char}"}),
-        (reverse("planner:firm_autocomplete"), {"q": f"平安{char}"}),
+        (reverse("firms:autocomplete"), {"q": f"平安{char}"}),
         (reverse("admin:firms_firm_changelist"), {"q": f"平安{char}"}),
         (reverse("admin:leases_lease_changelist"), {"status": f"active{char}"}),
         (reverse("admin:leases_lease_changelist"), {f"end__gte{char}": "2026-01-01"}),

@@ -73,7 +73,7 @@ def test_ambiguous_or_unknown_text_is_refused_with_the_candidates(staff_client, 
 
 
 def test_autocomplete_lists_exited_firms_only_when_asked(staff_client, leases):
-    url = reverse("planner:firm_autocomplete")
+    url = reverse("firms:autocomplete")
     assert "已退出外包" not in staff_client.get(url, {"firm_q": "外包"}).content.decode()
     assert "已退出外包" in staff_client.get(url, {"firm_q": "外包", "exited": "1"}).content.decode()
 

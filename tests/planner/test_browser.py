@@ -161,7 +161,7 @@ def type_firm(page, text, box="#pl-firm-q"):
     """Type into a firm picker key by key, as staff do, and wait for the suggestions for the whole text."""
     page.fill(box, "")
     page.wait_for_timeout(250)  # the emptied box's own request (delay:150ms) answers first
-    with page.expect_response(lambda r: "/planner/firms/autocomplete/" in r.url and r.url.endswith(quote(text)) and r.ok):
+    with page.expect_response(lambda r: "/firms/autocomplete/" in r.url and r.url.endswith(quote(text)) and r.ok):
         page.locator(box).press_sequentially(text, delay=60)
     page.wait_for_timeout(100)
     return page.locator(f"{box}-options button[data-firm-id]")
@@ -228,7 +228,7 @@ def test_ambiguous_firm_text_is_refused_with_the_candidates(real_park_page, real
 
     # The zone-D board's add-reservation form refuses the same text the same way (no JavaScript needed).
     page.goto(f"{real_park.url}{reverse('planner:zone_d')}")
-    with page.expect_response(lambda r: "/planner/firms/autocomplete/" in r.url and "firm_q=" in r.url):
+    with page.expect_response(lambda r: "/firms/autocomplete/" in r.url and "firm_q=" in r.url):
         page.fill("#pl-res-firm-q", "演示外包")
     page.keyboard.press("Escape")
     page.select_option("#add-reservation select[name=phase]", index=1)

@@ -47,7 +47,7 @@ def pages(floor, firm, phase):
         reverse("planner:search") + "?q=test",
         reverse("planner:building_stack", args=[floor.building_id]),
         reverse("planner:zone_d"),
-        reverse("planner:firm_autocomplete") + "?q=平安",
+        reverse("firms:autocomplete") + "?q=平安",
         reverse("planner:firm_leases") + f"?firm={firm.pk}",
     ]
 
@@ -90,7 +90,7 @@ def test_staff_and_bureau_admin_see_every_page(client, pages, role, request):
 
 
 def test_get_only_pages_refuse_post(staff_client, floor):
-    assert staff_client.post(reverse("planner:firm_autocomplete")).status_code == 405
+    assert staff_client.post(reverse("firms:autocomplete")).status_code == 405
     assert staff_client.get(reverse("planner:floor_action", args=[floor.pk])).status_code == 405
 
 
@@ -511,7 +511,7 @@ def test_convert_needs_enough_free_seats_and_a_phase_floor(staff_client, phase, 
 
 def test_firm_autocomplete_by_name_and_short_name(staff_client, firm, other_firm):
     exited = factories.FirmFactory(name="已退出平安测试公司", short_name="退出平安", status=FirmStatus.EXITED)
-    url = reverse("planner:firm_autocomplete")
+    url = reverse("firms:autocomplete")
     data = staff_client.get(url, {"q": "平安", "format": "json"}).json()["results"]
     assert [f["short_name"] for f in data] == ["平安金服"]
     data = staff_client.get(url, {"q": "迈睿中国（测试）", "format": "json"}).json()["results"]
@@ -586,7 +586,7 @@ def test_zone_d_board_rows_load_their_forms_on_demand(staff_client, phase, firm)
 
 def test_firm_autocomplete_reads_the_pickers_own_field_name(staff_client, firm, other_firm):
     """htmx sends the input as it is named (firm_q): the suggestions must filter on it."""
-    url = reverse("planner:firm_autocomplete")
+    url = reverse("firms:autocomplete")
     html = staff_client.get(url, {"firm_q": "迈睿"}, **HTMX).content.decode()
     assert re.findall(r'data-firm-id="(\d+)"', html) == [str(other_firm.pk)]
     assert 'data-firm-label="迈睿中国"' in html
@@ -597,10 +597,10 @@ def test_firm_autocomplete_lists_every_match_ranked(staff_client):
     first = make(name="360集团", short_name="360集团")
     demo = [make(name=f"演示外包{n:02d}（演示）", short_name=f"演示外包{n:02d}", name_en=f"Demo {n:02d}") for n in range(1, 26)]
     exact = make(name="演示科技有限公司", short_name="演示")
-    data = staff_client.get(reverse("planner:firm_autocomplete"), {"q": "演示", "format": "json"}).json()["results"]
+    data = staff_client.get(reverse("firms:autocomplete"), {"q": "演示", "format": "json"}).json()["results"]
     assert [f["id"] for f in data][0] == exact.pk and len(data) == 26
     assert first.pk not in [f["id"] for f in data]
-    data = staff_client.get(reverse("planner:firm_autocomplete"), {"q": "demo 0", "format": "json"}).json()["results"]
+    data = staff_client.get(reverse("firms:autocomplete"), {"q": "demo 0", "format": "json"}).json()["results"]
     assert {f["id"] for f in data} == {d.pk for d in demo[:9]}
 
 
@@ -644,7 +644,7 @@ def test_firm_pickers_are_the_shared_combobox(staff_client, floor, phase):
     for url in (reverse("planner:floor", args=[floor.pk]), reverse("planner:zone_d")):
         html = staff_client.get(url).content.decode()
         assert "data-firm-picker" in html and 'type="hidden" name="firm"' in html and "js/firmpicker.js" in html
-        assert f'hx-get="{reverse("planner:firm_autocomplete")}"' in html
+        assert f'hx-get="{reverse("firms:autocomplete")}"' in html
         assert "A firm picker" not in html  # the partial's comment stays in the template
 
 
