@@ -91,6 +91,7 @@ class Command(BaseCommand):
             self.stdout.write(bench.format_table(records))
             for line in bench.over_floor_lines(records) + bench.locked_floor_lines(records):
                 self.stdout.write(line)
+            self.stdout.write(bench.measure_history_writes(runs))
             if self.import_rows:
                 self.stdout.write(bench.measure_firm_import(self.import_rows))
             for page in (p for p in benchmark_sql.PAGES if p.url_name in profile):

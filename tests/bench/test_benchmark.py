@@ -124,3 +124,11 @@ def test_python_m_bench_sets_django_up_and_refuses_bad_sizes_with_the_fix():
     )
     assert done.returncode == 1, done
     assert "e.g. 7000,35000,100000" in done.stderr
+
+
+def test_output_compares_the_holdings_history_statement_with_simple_history(bench_json):
+    """The services write bulk holdings history with their own INSERT ... SELECT; the benchmark says why."""
+    _, output = bench_json
+    lines = [line for line in output.splitlines() if line.startswith("history writes for ")]
+    assert len(lines) == 2, output
+    assert all("INSERT ... SELECT" in line and "bulk_history_create" in line and line.endswith("x)") for line in lines)

@@ -158,6 +158,7 @@ def _insert_history_from_rows(ids: Sequence[int], history_type: str, *, by, reas
     Why not simple_history's own bulk API here, as the small paths use (bulk_update_with_history in lease_renew,
     bulk_create_with_history for outages): measured on 3,000 holdings, bulk_history_create took 310-440 ms
     against 15-55 ms for this statement (PostgreSQL, 2 cores), and it has no "-" (deleted) history type at all.
+    `make bench` measures both on every run ("history writes for 3,000 holdings: ...").
     """
     History = LeaseSeat.history.model
     quote = connection.ops.quote_name
