@@ -1,6 +1,6 @@
 """The firm picker as a form field: type part of a name, pick a suggestion; the server resolves typed text.
 
-Every place a firm is chosen uses the same combobox (parkops/planner/templates/firms/_firm_picker.html, static/js/firmpicker.js)
+Every place a firm is chosen uses the same combobox (parkops/firms/templates/firms/_firm_picker.html, static/js/firmpicker.js)
 and the same ranking (firms.matching). The planner's and the zone-D board's forms resolve it in FirmChoiceMixin;
 the list filters and the trends report use FirmPickerField, through FirmFilter for django-filter.
 """

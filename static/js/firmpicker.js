@@ -1,4 +1,4 @@
-/* Firm pickers ([data-firm-picker], parkops/planner/templates/firms/_firm_picker.html).
+/* Firm pickers ([data-firm-picker], parkops/firms/templates/firms/_firm_picker.html).
  *
  * htmx fetches the suggestions as staff type (firms:autocomplete, ranked by the same
  * function the forms resolve typed text with). This file picks one: click, or arrow keys and
