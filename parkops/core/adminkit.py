@@ -352,6 +352,9 @@ def prefill_autocomplete(form) -> None:
 class PrefilledInlineFormSet(BaseInlineFormSet):
     """An inline formset whose rows' autocomplete widgets cost no query (see prefill_autocomplete)."""
 
+    # A private hook, on purpose: Django offers get_form_kwargs (before a row's form exists) but no public
+    # call after it is built, and BaseFormSet.forms builds every row through _construct_form.
+    # tests/admin/test_private_apis.py breaks if Django stops doing so.
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
         if form.instance.pk is not None:

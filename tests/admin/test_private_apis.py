@@ -1,4 +1,6 @@
-"""The one private API the admin still touches (core.adminkit.mark_saved), pinned to the library's behaviour.
+"""The private APIs the code still touches, each pinned to the library's behaviour: core.adminkit.mark_saved
+(Model._state.adding), PrefilledInlineFormSet (BaseFormSet._construct_form) and the backup's JSON serializer
+(JSONSerializer._init_options).
 
 If Django stops keeping ``Model._state.adding``, or stops reading it where the admin and its formsets go on with
 a saved object, these tests fail: then mark_saved must change with it (or may go).
@@ -47,3 +49,27 @@ def test_admin_add_through_the_service_goes_on_with_the_saved_lease(admin_client
     assert response["Location"] == reverse("admin:leases_lease_change", args=[lease.pk])
     assert lease.lease_seats.count() == 2
     assert LogEntry.objects.get().object_id == str(lease.pk)
+
+
+def test_formsets_still_build_every_row_through_construct_form():
+    from django.forms.formsets import BaseFormSet
+
+    from parkops.core.adminkit import PrefilledInlineFormSet
+
+    assert "self._construct_form(" in inspect.getsource(BaseFormSet.forms.func)
+    assert "_construct_form" in vars(PrefilledInlineFormSet)
+
+
+def test_the_json_serializer_still_takes_its_encoder_from_init_options(db):
+    import datetime
+
+    from django.core.serializers.json import Serializer as JSONSerializer
+    from django.utils import timezone
+
+    from parkops.core.serializers import Serializer
+
+    assert "self._init_options()" in inspect.getsource(JSONSerializer.start_serialization)
+    lease = factories.make_lease()
+    Lease.objects.filter(pk=lease.pk).update(created=timezone.make_aware(datetime.datetime(2026, 1, 2, 3, 4, 5, 120000)))
+    text = Serializer().serialize(Lease.objects.filter(pk=lease.pk))
+    assert ":04:05.120000Z" in text  # DjangoJSONEncoder alone would cut the fraction to milliseconds (.120)
