@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 import pytest_django.fixtures as _pytest_django_fixtures
+from django.conf import settings
 from django.db import connection
 from django.test.utils import override_settings
 from django.utils import timezone
@@ -23,6 +24,37 @@ def postgres_only(db):
         if os.environ.get("PARKOPS_REQUIRE_POSTGRES") == "1":
             pytest.fail("PARKOPS_REQUIRE_POSTGRES=1 but the test database is not PostgreSQL")
         pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://... to run it")
+
+
+class StayLoggedIn:
+    """Keep a test client logged in as one user (or anonymous: None) through a sweep of many requests.
+
+    It logs in once with force_login. After each request it looks into the session (a database query) only when the
+    session cookie changed, which is what logging out, a password change or a failed session check all do (each
+    flushes or cycles the session), and logs back in if the session lost the user.
+    """
+
+    def __init__(self, client, user):
+        self.client, self.user = client, user
+        self.login()
+
+    def _cookie(self):
+        cookie = self.client.cookies.get(settings.SESSION_COOKIE_NAME)
+        return cookie.value if cookie else None
+
+    def login(self):
+        if self.user is not None:
+            self.client.force_login(self.user)
+        self.key = self._cookie()
+
+    def check(self):
+        """Call after each request: log back in if that request ended the session."""
+        if self.user is None or self._cookie() == self.key:
+            return
+        if "_auth_user_id" not in self.client.session:
+            self.login()
+        else:
+            self.key = self._cookie()
 
 
 @pytest.fixture

@@ -19,15 +19,18 @@ same on every run. It prints the cases tried per class.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter, defaultdict
 from html.parser import HTMLParser
+from urllib.parse import quote_plus
 
 import pytest
 from django.db import connection
 from django.test import Client
 
 from tests import factories
+from tests.conftest import StayLoggedIn
 from tests.portal.conftest import build_world
 from tests.portal.test_isolation import candidate_values, fill, give_each_model_its_own_ids, walk
 
@@ -90,6 +93,16 @@ def page_forms(response) -> list[dict]:
     return [f for f in parser.forms if f["fields"]]
 
 
+@functools.lru_cache(maxsize=None)
+def quoted(text: str) -> str:
+    return quote_plus(text)
+
+
+def query_string(data: dict) -> str:
+    """Return the query string of `data` (str values) as the test client's get() encodes it."""
+    return "&".join(f"{quoted(name)}={quoted(value)}" for name, value in data.items())
+
+
 def row_counts() -> tuple:
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {t})" for t in MAIN_TABLES))
@@ -101,22 +114,22 @@ class Sweep:
         self.client, self.user = client, user
         self.tried = Counter()
         self.failures = defaultdict(list)
-        self.login()
-
-    def login(self):
-        if self.user is not None:
-            self.client.force_login(self.user)
+        self.session = StayLoggedIn(client, user)
 
     def send(self, method, url, data, kind):
         # A GET changes nothing in this app (every write is a POST); its URL's counts are compared once, in sweep().
         before = row_counts() if method == "post" else None
-        response = getattr(self.client, method)(url, data)
+        if method == "get":
+            # The query string the test client would build (django.utils.http.urlencode of str values), each
+            # value percent-encoded once per sweep rather than once per field and request.
+            response = self.client.get(url, QUERY_STRING=query_string(data))
+        else:
+            response = self.client.post(url, data)
         self.tried[kind] += 1
         status = response.status_code
         if response.streaming:
             b"".join(response.streaming_content)
-        if self.user is not None and "_auth_user_id" not in self.client.session:
-            self.login()
+        self.session.check()
         problem = None
         if status >= 500:
             exc = getattr(response, "exc_info", None)
@@ -139,8 +152,7 @@ class Sweep:
     def sweep(self, url, *, one_by_one: bool):
         before = row_counts()
         base = self.client.get(url)
-        if self.user is not None and "_auth_user_id" not in self.client.session:
-            self.login()
+        self.session.check()
         if base.status_code in (301, 302, 403, 404, 405) and not (base.status_code == 302 and url.startswith("/i18n/")):
             self.once_per_class(url)
             return

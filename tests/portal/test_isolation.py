@@ -28,6 +28,7 @@ from parkops.leases import services
 from parkops.leases.models import CapacityReservation, HeadcountReport, Lease, LeaseSeat, SeatRequest
 from parkops.zones.models import Seat
 from tests import factories
+from tests.conftest import StayLoggedIn
 
 from .conftest import build_world, other_firm_secrets
 
@@ -142,13 +143,12 @@ TENANT_PAGES = re.compile(r"^/($|portal/|accounts/|i18n/|admin/login/|healthz$|f
 class Sweeper:
     def __init__(self, client, user, secrets):
         self.client, self.user, self.secrets, self.stats = client, user, secrets, Sweep()
-        client.force_login(user)
+        self.session = StayLoggedIn(client, user)
 
     def request(self, method, url):
         response = getattr(self.client, method)(url)
         self.stats.requests += 1
-        if "_auth_user_id" not in self.client.session:  # the sweep just hit logout: log back in
-            self.client.force_login(self.user)
+        self.session.check()  # the sweep may just have hit logout: log back in
         return response
 
     def check_leak(self, method, url, response):
