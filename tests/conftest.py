@@ -17,6 +17,45 @@ from django.utils import timezone
 from tests import factories
 
 
+# Modules whose tests share a module-scoped fixture (the real park served to a browser, a loaded park, a benchmark
+# run): under pytest-xdist (make test: -n auto --dist loadgroup) each runs whole on one worker, so that fixture is
+# built once and its tests see one another's steps. Every other test goes to whichever worker is free.
+KEEP_TOGETHER = {
+    "tests/core/test_benchmark.py",
+    "tests/core/test_load_park.py",
+    "tests/planner/test_browser.py",
+    "tests/planner/test_staff_day.py",
+}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Refuse a module that uses a module-scoped fixture but is missing from KEEP_TOGETHER (its tests would be
+    spread over workers, each building the fixture again and missing the others' steps)."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        defs = info.name2fixturedefs.values() if info else ()
+        module = item.nodeid.split("::", 1)[0]
+        if module not in KEEP_TOGETHER and any(d[-1].scope == "module" for d in defs if d):
+            raise pytest.UsageError(f"{module} uses a module-scoped fixture: add it to KEEP_TOGETHER in tests/conftest.py")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup` with KEEP_TOGETHER as the groups: each of those modules is one unit of work, every other
+    test a unit of its own. (pytest-xdist's own loadgroup renames items to group them, which pytest 9 ignores.)"""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleFixtureScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            module = nodeid.split("::", 1)[0]
+            return module if module in KEEP_TOGETHER else nodeid
+
+    return ModuleFixtureScheduling(config, log)
+
+
 @pytest.fixture
 def postgres_only(db):
     """Skip on SQLite, or fail when PARKOPS_REQUIRE_POSTGRES=1 (CI's PostgreSQL run)."""
