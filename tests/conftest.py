@@ -1,7 +1,6 @@
 """Shared fixtures: roles, a small floor, the real park served to a browser, and the switches that turn PostgreSQL-only and
 browser-only skips into failures in CI."""
 import datetime
-import importlib
 import io
 import os
 from contextlib import contextmanager
@@ -109,19 +108,17 @@ def bureau_admin(db):
 @pytest.fixture
 def floor(db):
     """A floor of 40 seats in zone C."""
-    zone = factories.ZoneFactory(code="C", name="C区")
-    building = factories.BuildingFactory(zone=zone, code="C-1")
-    return factories.make_floor(40, building=building, level=3, cols=10)
+    return factories.zone_c_floor()
 
 
 @pytest.fixture
 def firm(db):
-    return factories.FirmFactory(name="平安金服（测试）有限公司", short_name="平安金服")
+    return factories.pingan()
 
 
 @pytest.fixture
 def other_firm(db):
-    return factories.FirmFactory(name="迈睿中国（测试）有限公司", short_name="迈睿中国")
+    return factories.majorel()
 
 
 CHROMIUM = "/usr/bin/chromium"
@@ -220,7 +217,7 @@ def real_park(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         call_command("flush", interactive=False, verbosity=0)  # what an earlier transactional test left
-        _create_role_groups()
+        factories.create_role_groups()
         call_command("load_park", stdout=io.StringIO())
         with override_settings(DEBUG=True):
             call_command("demo_users", stdout=io.StringIO())
@@ -233,13 +230,7 @@ def real_park(django_db_setup, django_db_blocker):
             server._live_server_modified_settings.disable()
             server.stop()
             call_command("flush", interactive=False, verbosity=0)
-            _create_role_groups()
-
-
-def _create_role_groups():
-    from django.apps import apps
-
-    importlib.import_module("parkops.core.migrations.0001_groups").create_groups(apps, None)
+            factories.create_role_groups()
 
 
 @pytest.fixture

@@ -31,7 +31,6 @@ from django.test import Client
 
 from tests import factories
 from tests.conftest import StayLoggedIn
-from tests.portal.conftest import build_world
 from tests.portal.test_isolation import candidate_values, fill, give_each_model_its_own_ids, walk
 
 HOSTILE = {
@@ -181,11 +180,7 @@ class Sweep:
 @pytest.fixture
 def park(db):
     give_each_model_its_own_ids()
-    zone = factories.ZoneFactory(code="C", name="C区")
-    floor = factories.make_floor(40, building=factories.BuildingFactory(zone=zone, code="C-1"), level=3, cols=10)
-    firm = factories.FirmFactory(name="平安金服（测试）有限公司", short_name="平安金服")
-    other = factories.FirmFactory(name="迈睿中国（测试）有限公司", short_name="迈睿中国")
-    world = build_world(floor, firm, other)
+    world = factories.two_firm_world()
     world.staff = factories.staff_user("staff-hostile")
     world.bureau = factories.staff_user("bureau-hostile", bureau=True)
     return world

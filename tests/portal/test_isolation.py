@@ -30,7 +30,7 @@ from parkops.zones.models import Seat
 from tests import factories
 from tests.conftest import StayLoggedIn
 
-from .conftest import build_world, other_firm_secrets
+from .conftest import other_firm_secrets
 
 ID_SPACING = 100_000
 
@@ -57,13 +57,9 @@ def give_each_model_its_own_ids():
 @pytest.fixture
 def sweep_world(db):
     give_each_model_its_own_ids()
-    zone = factories.ZoneFactory(code="C", name="C区")
-    shared_floor = factories.make_floor(40, building=factories.BuildingFactory(zone=zone, code="C-1"), level=3, cols=10)
-    firm = factories.FirmFactory(name="平安金服（测试）有限公司", short_name="平安金服")
-    other = factories.FirmFactory(name="迈睿中国（测试）有限公司", short_name="迈睿中国", name_en="Majorel Test")
-    world = build_world(shared_floor, firm, other)
+    world = factories.two_firm_world(name_en="Majorel Test")
     # A floor only the other firm uses: the tenant may not even see that it exists.
-    world.other_floor = factories.make_floor(12, building=factories.BuildingFactory(zone=zone, code="C-9"), level=5)
+    world.other_floor = factories.zone_c_floor(12, code="C-9", level=5, cols=20)
     services.seats_allocate(lease=world.other_lease, seats=list(world.other_floor.seats.all()))
     return world
 
