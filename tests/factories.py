@@ -40,11 +40,25 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save(update_fields=["password"])
 
 
+ROLE_MIGRATIONS = [("0001_groups", "create_groups"), ("0002_bureau_sees_logins", "grant")]
+
+
 def create_role_groups():
-    """Create the role groups as the data migration does (a flush drops its rows)."""
+    """Create the role groups and their permissions as the data migrations do (a flush drops their rows).
+
+    The migrations run on the live app registry here, not on a migration state: their permission helper sets each
+    app config's models_module and then clears it (which would hide every app from dumpdata afterwards), so each
+    one's value is put back.
+    """
     from django.apps import apps
 
-    importlib.import_module("parkops.core.migrations.0001_groups").create_groups(apps, None)
+    models_modules = {config: config.models_module for config in apps.get_app_configs()}
+    try:
+        for migration, function in ROLE_MIGRATIONS:
+            getattr(importlib.import_module(f"parkops.core.migrations.{migration}"), function)(apps, None)
+    finally:
+        for config, models_module in models_modules.items():
+            config.models_module = models_module
 
 
 def ensure_role_groups():
