@@ -11,7 +11,7 @@ import pytest_django.fixtures as _pytest_django_fixtures
 from django.conf import settings
 from django.db import connection
 from django.test.utils import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests import factories
 
@@ -53,6 +53,14 @@ def pytest_xdist_make_scheduler(config, log):
             return module if module in KEEP_TOGETHER else nodeid
 
     return ModuleFixtureScheduling(config, log)
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Start each test in the site's default language (zh-hans), whichever test ran before it on this worker: a
+    request through the test client leaves the language it picked active in the thread (LocaleMiddleware activates
+    one and never deactivates it)."""
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
