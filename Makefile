@@ -25,7 +25,7 @@ demo: venv
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 # The suite runs on every core (pytest-xdist); a module whose tests share a module-scoped fixture stays on one
-# worker (tests/conftest.py marks it for --dist loadgroup). XDIST= runs it in one process.
+# worker (KEEP_TOGETHER in tests/conftest.py, which --dist loadgroup reads). XDIST= runs it in one process.
 XDIST ?= -n auto --dist loadgroup
 test: venv
 	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
