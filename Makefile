@@ -1,6 +1,6 @@
 # parkops: two commands on a fresh machine with python3 (3.10+) and make.
 #   make demo   set up, load the real park, create demo users, serve http://127.0.0.1:8000
-#   make test   set up and run the whole suite
+#   make test   set up and run the whole suite (on every core: pytest-xdist; XDIST= runs it serially)
 #   make bench  time the main pages on a synthetic park (python -m bench; BENCH_SEATS=7000,35000,100000; DATABASE_URL picks the engine)
 PYTHON ?= python3
 VENV := .venv
@@ -24,8 +24,11 @@ demo: venv
 	DEBUG=1 $(PY) manage.py demo_users
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
+# The suite runs on every core (pytest-xdist); a module whose tests share a module-scoped fixture stays on one
+# worker (KEEP_TOGETHER in tests/conftest.py, which --dist loadgroup reads). XDIST= runs it in one process.
+XDIST ?= -n auto --dist loadgroup
 test: venv
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # Production: DATABASE_URL, SECRET_KEY and ALLOWED_HOSTS come from the environment (DEBUG off).
 # Listens on 127.0.0.1:8000 for the TLS-terminating proxy in front (see the deployment notes).

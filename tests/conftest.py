@@ -1,7 +1,6 @@
 """Shared fixtures: roles, a small floor, the real park served to a browser, and the switches that turn PostgreSQL-only and
 browser-only skips into failures in CI."""
 import datetime
-import importlib
 import io
 import os
 from contextlib import contextmanager
@@ -9,11 +8,59 @@ from dataclasses import dataclass
 
 import pytest
 import pytest_django.fixtures as _pytest_django_fixtures
+from django.conf import settings
 from django.db import connection
 from django.test.utils import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests import factories
+
+
+# Modules whose tests share a module-scoped fixture (the real park served to a browser, a loaded park, a benchmark
+# run): under pytest-xdist (make test: -n auto --dist loadgroup) each runs whole on one worker, so that fixture is
+# built once and its tests see one another's steps. Every other test goes to whichever worker is free.
+KEEP_TOGETHER = {
+    "tests/bench/test_benchmark.py",
+    "tests/seed/test_load_park.py",
+    "tests/planner/test_browser.py",
+    "tests/planner/test_staff_day.py",
+}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Refuse a module that uses a module-scoped fixture but is missing from KEEP_TOGETHER (its tests would be
+    spread over workers, each building the fixture again and missing the others' steps)."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        defs = info.name2fixturedefs.values() if info else ()
+        module = item.nodeid.split("::", 1)[0]
+        if module not in KEEP_TOGETHER and any(d[-1].scope == "module" for d in defs if d):
+            raise pytest.UsageError(f"{module} uses a module-scoped fixture: add it to KEEP_TOGETHER in tests/conftest.py")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup` with KEEP_TOGETHER as the groups: each of those modules is one unit of work, every other
+    test a unit of its own. (pytest-xdist's own loadgroup renames items to group them, which pytest 9 ignores.)"""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleFixtureScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            module = nodeid.split("::", 1)[0]
+            return module if module in KEEP_TOGETHER else nodeid
+
+    return ModuleFixtureScheduling(config, log)
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Start each test in the site's default language (zh-hans), whichever test ran before it on this worker: a
+    request through the test client leaves the language it picked active in the thread (LocaleMiddleware activates
+    one and never deactivates it)."""
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
@@ -23,6 +70,37 @@ def postgres_only(db):
         if os.environ.get("PARKOPS_REQUIRE_POSTGRES") == "1":
             pytest.fail("PARKOPS_REQUIRE_POSTGRES=1 but the test database is not PostgreSQL")
         pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://... to run it")
+
+
+class StayLoggedIn:
+    """Keep a test client logged in as one user (or anonymous: None) through a sweep of many requests.
+
+    It logs in once with force_login. After each request it looks into the session (a database query) only when the
+    session cookie changed, which is what logging out, a password change or a failed session check all do (each
+    flushes or cycles the session), and logs back in if the session lost the user.
+    """
+
+    def __init__(self, client, user):
+        self.client, self.user = client, user
+        self.login()
+
+    def _cookie(self):
+        cookie = self.client.cookies.get(settings.SESSION_COOKIE_NAME)
+        return cookie.value if cookie else None
+
+    def login(self):
+        if self.user is not None:
+            self.client.force_login(self.user)
+        self.key = self._cookie()
+
+    def check(self):
+        """Call after each request: log back in if that request ended the session."""
+        if self.user is None or self._cookie() == self.key:
+            return
+        if "_auth_user_id" not in self.client.session:
+            self.login()
+        else:
+            self.key = self._cookie()
 
 
 @pytest.fixture
@@ -38,19 +116,17 @@ def bureau_admin(db):
 @pytest.fixture
 def floor(db):
     """A floor of 40 seats in zone C."""
-    zone = factories.ZoneFactory(code="C", name="C区")
-    building = factories.BuildingFactory(zone=zone, code="C-1")
-    return factories.make_floor(40, building=building, level=3, cols=10)
+    return factories.zone_c_floor()
 
 
 @pytest.fixture
 def firm(db):
-    return factories.FirmFactory(name="平安金服（测试）有限公司", short_name="平安金服")
+    return factories.pingan()
 
 
 @pytest.fixture
 def other_firm(db):
-    return factories.FirmFactory(name="迈睿中国（测试）有限公司", short_name="迈睿中国")
+    return factories.majorel()
 
 
 CHROMIUM = "/usr/bin/chromium"
@@ -149,7 +225,7 @@ def real_park(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         call_command("flush", interactive=False, verbosity=0)  # what an earlier transactional test left
-        _create_role_groups()
+        factories.create_role_groups()
         call_command("load_park", stdout=io.StringIO())
         with override_settings(DEBUG=True):
             call_command("demo_users", stdout=io.StringIO())
@@ -162,13 +238,7 @@ def real_park(django_db_setup, django_db_blocker):
             server._live_server_modified_settings.disable()
             server.stop()
             call_command("flush", interactive=False, verbosity=0)
-            _create_role_groups()
-
-
-def _create_role_groups():
-    from django.apps import apps
-
-    importlib.import_module("parkops.core.migrations.0001_groups").create_groups(apps, None)
+            factories.create_role_groups()
 
 
 @pytest.fixture

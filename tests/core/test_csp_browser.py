@@ -12,7 +12,6 @@ from parkops.zones.models import Seat
 from tests import factories
 from tests.conftest import browser_login
 from tests.planner.conftest import role_groups  # noqa: F401  (a fixture)
-from tests.portal.conftest import build_world
 
 WATCH = """
 window.__csp = [];
@@ -33,11 +32,8 @@ def visit(page, live_server, path, violations):
 @pytest.mark.django_db(transaction=True)
 def test_main_pages_raise_no_csp_violation(browser_page, live_server, role_groups):
     page = browser_page
-    zone = factories.ZoneFactory(code="C", name="C区")
-    floor = factories.make_floor(40, building=factories.BuildingFactory(zone=zone, code="C-1"), level=3, cols=10)
-    firm = factories.FirmFactory(name="平安金服（测试）有限公司", short_name="平安金服")
-    other = factories.FirmFactory(name="迈睿中国（测试）有限公司", short_name="迈睿中国")
-    world = build_world(floor, firm, other)
+    world = factories.two_firm_world()
+    floor = world.floor
     d_zone = factories.ZoneFactory(code="D", name="D区", declared_seats=0)
     factories.PhaseFactory(zone=d_zone, number=2, planned_capacity=500)
     staff = factories.staff_user("staff-csp")

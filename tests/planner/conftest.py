@@ -1,6 +1,4 @@
 """Fixtures of the planner tests: a tenant login, an htmx client, a zone-D phase with a floor."""
-import importlib
-
 import pytest
 
 from tests import factories
@@ -32,6 +30,4 @@ def role_groups(transactional_db):
     """Recreate the role groups for a transactional test: the flush after an earlier one drops the
     rows the data migration made (serialized_rollback would clash with the content types that
     post_migrate recreates after that flush)."""
-    from django.apps import apps
-
-    importlib.import_module("parkops.core.migrations.0001_groups").create_groups(apps, None)
+    factories.create_role_groups()

@@ -54,10 +54,8 @@ def _codes(floor, rows, cols, width=10):
 def test_drag_select_allocate_then_conflict(browser_page, live_server):
     page = browser_page
     factories.staff_user("staff")
-    zone = factories.ZoneFactory(code="C", name="C区")
-    floor = factories.make_floor(60, building=factories.BuildingFactory(zone=zone, code="C-1"), level=3, cols=10)
-    firm = factories.FirmFactory(name="平安金服（测试）有限公司", short_name="平安金服")
-    other = factories.FirmFactory(name="迈睿中国（测试）有限公司", short_name="迈睿中国")
+    floor = factories.zone_c_floor(60)
+    firm, other = factories.pingan(), factories.majorel()
     today = timezone.localdate()
     end = today + datetime.timedelta(days=365)
 
@@ -344,9 +342,8 @@ def test_period_highlight_and_booked_seat_tooltip(browser_page, live_server):
     from a later day is drawn booked, with its firm and start in the tooltip."""
     page = browser_page
     factories.staff_user("staff")
-    zone = factories.ZoneFactory(code="C", name="C区")
-    floor = factories.make_floor(20, building=factories.BuildingFactory(zone=zone, code="C-1"), level=3, cols=10)
-    firm = factories.FirmFactory(name="平安金服（测试）有限公司", short_name="平安金服")
+    floor = factories.zone_c_floor(20)
+    firm = factories.pingan()
     today = timezone.localdate()
     later = today + datetime.timedelta(days=20)
     seats = list(floor.seats.order_by("code"))

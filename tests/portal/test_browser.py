@@ -32,10 +32,8 @@ def logout(page):
 @pytest.mark.django_db(transaction=True)
 def test_firm_reports_and_requests_staff_allocates_firm_sees_seats(browser_page, live_server):
     page, today = browser_page, timezone.localdate()
-    zone = factories.ZoneFactory(code="C", name="C区")
-    floor = factories.make_floor(40, building=factories.BuildingFactory(zone=zone, code="C-1"), level=3, cols=10)
-    firm = factories.FirmFactory(name="平安金服（测试）有限公司", short_name="平安金服")
-    other = factories.FirmFactory(name="迈睿中国（测试）有限公司", short_name="迈睿中国")
+    floor = factories.zone_c_floor()
+    firm, other = factories.pingan(), factories.majorel()
     seats = list(Seat.objects.filter(floor=floor).order_by("row", "col"))
     end = today + datetime.timedelta(days=365)
     services.lease_create(firm=firm, start=today - datetime.timedelta(days=1), end=end, seats=seats[:5], number="NJ-PA-01", by=None)
@@ -76,7 +74,7 @@ def test_firm_reports_and_requests_staff_allocates_firm_sees_seats(browser_page,
     # A seat request for 4 more seats in zone C.
     page.click(".portalnav >> text=席位申请")
     page.fill("input[name=seats]", "4")
-    page.select_option("select[name=zone_preference]", str(zone.pk))
+    page.select_option("select[name=zone_preference]", str(floor.building.zone_id))
     page.fill("input[name=wanted_from]", today.isoformat())
     page.fill("textarea[name=reason]", "新增呼叫中心业务线")
     page.click("form.portal-form button[type=submit]")
