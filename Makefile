@@ -24,9 +24,12 @@ demo: venv
 	DEBUG=1 $(PY) manage.py demo_users
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
-# The suite runs on every core (pytest-xdist); a module whose tests share a module-scoped fixture stays on one
-# worker (KEEP_TOGETHER in tests/conftest.py, which --dist loadgroup reads). XDIST= runs it in one process.
-XDIST ?= -n auto --dist loadgroup
+# The suite runs on every core (pytest-xdist), one worker more than there are cores: the browser tests spend much
+# of their time waiting on chromium and the live server, and the extra worker fills those gaps (on 2 cores:
+# 2 workers 3:11, 3 workers 2:59, 4 workers 3:10). A module whose tests share a module-scoped fixture stays on
+# one worker (KEEP_TOGETHER in tests/conftest.py, which --dist loadgroup reads). XDIST= runs it in one process.
+WORKERS := $(shell echo $$(( $$(nproc 2>/dev/null || echo 2) + 1 )))
+XDIST ?= -n $(WORKERS) --dist loadgroup
 test: venv
 	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
