@@ -75,6 +75,8 @@ def role_groups_after_flush(sender, **kwargs):
     """
     from django.apps import apps
 
+    if kwargs.get("plan") is not None:
+        return  # migrate (building the test database): the data migrations themselves must make the groups
     last = [config for config in apps.get_app_configs() if config.models_module is not None][-1]
     if sender is last:
         factories.ensure_role_groups()

@@ -181,7 +181,7 @@ def print_report(args, recorder, events, elapsed: float, max_before: int, health
     other = [a.detail for a in attempts if a.outcome in ("other", "db_error")]
     if other:
         print(f"  errors seen by allocators: {Counter(other).most_common(3)}")
-    print(f"  deadlocks PostgreSQL detected during the run (each one a 40P01 the services retried): {recorder.deadlocks}")
+    print(f"  deadlocks PostgreSQL detected in the load database during the run, any process (the web workers' and the allocator's; the services retry each 40P01): {recorder.deadlocks}")
     recovered, problems = print_faults(events, samples, elapsed)
     checks = check_allocations(attempts, http_attempts, max_before)
     doubles = double_bookings()
