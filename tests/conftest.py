@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import pytest
 import pytest_django.fixtures as _pytest_django_fixtures
 from django.conf import settings
+from django.db import connection
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
-from django.db import connection
 from django.test.utils import override_settings
 from django.utils import timezone, translation
 
@@ -79,7 +79,7 @@ def role_groups_after_flush(sender, **kwargs):
         return  # migrate (building the test database): the data migrations themselves must make the groups
     last = [config for config in apps.get_app_configs() if config.models_module is not None][-1]
     if sender is last:
-        factories.ensure_role_groups()
+        factories.create_role_groups()
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -267,8 +267,7 @@ def real_park(django_db_setup, django_db_blocker):
     from pytest_django.live_server_helper import LiveServer
 
     with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)  # what an earlier transactional test left
-        factories.create_role_groups()
+        call_command("flush", interactive=False, verbosity=0)  # what an earlier transactional test left (groups come back)
         call_command("load_park", stdout=io.StringIO())
         with override_settings(DEBUG=True):
             call_command("demo_users", stdout=io.StringIO())
@@ -281,7 +280,6 @@ def real_park(django_db_setup, django_db_blocker):
             server._live_server_modified_settings.disable()
             server.stop()
             call_command("flush", interactive=False, verbosity=0)
-            factories.create_role_groups()
 
 
 @pytest.fixture

@@ -61,15 +61,8 @@ def create_role_groups():
             config.models_module = models_module
 
 
-def ensure_role_groups():
-    """Recreate the role groups if a transactional test's flush dropped the data migration's rows."""
-    if Group.objects.filter(name__in=[BUREAU_ADMINS, PARK_STAFF]).count() < 2:
-        create_role_groups()
-
-
 def staff_user(username="staff", *, bureau=False):
     """Return a park staff member (or bureau admin) in the right group, with admin access."""
-    ensure_role_groups()
     user = UserFactory(username=username, is_staff=True)
     user.groups.add(Group.objects.get(name=BUREAU_ADMINS if bureau else PARK_STAFF))
     return user

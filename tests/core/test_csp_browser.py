@@ -11,7 +11,6 @@ from parkops.leases import services
 from parkops.zones.models import Seat
 from tests import factories
 from tests.conftest import browser_login
-from tests.planner.conftest import role_groups  # noqa: F401  (a fixture)
 
 WATCH = """
 window.__csp = [];
@@ -30,7 +29,7 @@ def visit(page, live_server, path, violations):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_main_pages_raise_no_csp_violation(browser_page, live_server, role_groups):
+def test_main_pages_raise_no_csp_violation(browser_page, live_server):
     page = browser_page
     world = factories.two_firm_world()
     floor = world.floor

@@ -24,10 +24,3 @@ def phase(db):
     phase.floor = factories.make_floor(30, building=building, level=2, cols=10)
     return phase
 
-
-@pytest.fixture
-def role_groups(transactional_db):
-    """Recreate the role groups for a transactional test: the flush after an earlier one drops the
-    rows the data migration made (serialized_rollback would clash with the content types that
-    post_migrate recreates after that flush)."""
-    factories.create_role_groups()

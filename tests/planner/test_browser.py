@@ -50,7 +50,7 @@ def _codes(floor, rows, cols, width=10):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("role_groups")
+@pytest.mark.usefixtures("transactional_db")
 def test_drag_select_allocate_then_conflict(browser_page, live_server):
     page = browser_page
     factories.staff_user("staff")
@@ -102,7 +102,7 @@ def test_drag_select_allocate_then_conflict(browser_page, live_server):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("role_groups")
+@pytest.mark.usefixtures("transactional_db")
 def test_keyboard_and_click_selection(browser_page, live_server):
     page = browser_page
     factories.staff_user("staff")
