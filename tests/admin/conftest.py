@@ -1,8 +1,6 @@
 """Fixtures of the admin tests; their park is factories.make_park (made through the services)."""
 import pytest
 
-from tests.factories import make_park  # noqa: F401  (imported from here by tests)
-
 
 @pytest.fixture
 def admin_client(client, bureau_admin):

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.contrib import admin
 from django.urls import reverse
 
-from tests.admin.conftest import make_park
+from tests.factories import make_park
 
 PARK_APPS = {"zones", "firms", "leases"}
 MODELS = sorted(

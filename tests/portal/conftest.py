@@ -3,7 +3,7 @@
 import pytest
 
 from parkops.zones.models import Seat
-from tests.factories import build_world  # noqa: F401  (imported from here by tests)
+from tests.factories import build_world
 
 
 @pytest.fixture

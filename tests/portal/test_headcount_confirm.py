@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from parkops.leases.models import HeadcountReport
-from tests.portal.conftest import build_world
+from tests.factories import build_world
 from tests.portal.test_views import login
 
 URL = reverse("portal:headcount")

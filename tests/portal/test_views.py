@@ -12,8 +12,9 @@ from parkops.leases.choices import SeatRequestStatus
 from parkops.leases.models import HeadcountReport, Lease, SeatRequest
 from parkops.zones.models import Seat
 from tests import factories
+from tests.factories import build_world
 
-from .conftest import build_world, other_firm_secrets
+from .conftest import other_firm_secrets
 
 
 def body(response) -> bytes:

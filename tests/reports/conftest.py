@@ -19,7 +19,7 @@ import pytest
 from parkops.leases import services
 from parkops.zones.choices import ZoneStatus
 from tests import factories
-from tests.factories import SmallPark, build_big_park  # noqa: F401  (build_big_park: imported from here by tests)
+from tests.factories import SmallPark
 
 D = datetime.date
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests import factories
-from tests.reports.conftest import build_big_park
+from tests.factories import build_big_park
 
 REPORTS = ["reports:dashboard", "reports:occupancy", "reports:trends", "reports:expiry", "reports:forecast"]
 
