@@ -239,7 +239,7 @@ class FloorView(StaffRequiredMixin, DayMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         # The floor and its building's other floors (the level links) in one query.
         siblings = list(
-            Floor.objects.filter(building__floors=self.kwargs["pk"]).select_related("building__zone", "building__phase").order_by("level")
+            Floor.objects.filter(building__floors=self.kwargs["pk"]).select_related("building__zone", "building__phase__zone").order_by("level")
         )
         floor = next((f for f in siblings if f.pk == self.kwargs["pk"]), None)
         if floor is None:
