@@ -107,6 +107,9 @@ MIDDLEWARE = [
     # Content-Security-Policy on every response (django-csp; Django 5.2 has none of its own).
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # HTML compressed for clients that accept it (static files are whitenoise's, compressed ahead). BREACH: Django
+    # pads each gzip response with random bytes and masks the CSRF token per response; see README, Deployment.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
