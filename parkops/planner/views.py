@@ -24,6 +24,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django.views.generic import TemplateView
+from django_htmx.http import reswap, retarget
 
 from parkops.core.access import StaffRequiredMixin, staff_required
 from parkops.firms.models import Firm
@@ -142,24 +143,30 @@ def _highlighter(text: str):
     return lambda s: s.code.upper() in codes or s.firm_id in firms or any(p in s.code.upper() for p in parts)
 
 
-def floor_plan(floor: Floor, on: datetime.date, highlight: str = "") -> dict:
-    """Return what the floor partial draws: the grid's markup, legend, counts, and the leases the tooltips name."""
+def floor_plan(floor: Floor, on: datetime.date, highlight: str = "", *, kept_colours: dict | None = None,
+               grid: bool = True) -> dict:
+    """Return what the floor partial draws: the grid's markup, legend, counts, and the leases the tooltips name.
+
+    Firms take colours by seats held, largest first; with `kept_colours` (firm id -> colour, what the page shows),
+    the firms there keep theirs (keep_colours). With grid=False the markup is left out: "states", "colours" and
+    "usual" let floor_changes draw just the cells it sends.
+    """
     states = selectors.seat_states(floor, on)
     held = Counter(s.firm_id for s in states if s.firm_id and s.state != "booked")
     names = {s.firm_id: s.firm_name for s in states if s.firm_id}
-    colours = firm_colours(firm_id for firm_id, _n in held.most_common())
-    is_highlighted = _highlighter(highlight) if highlight else None
+    ranked = [firm_id for firm_id, _n in held.most_common()]
+    colours = firm_colours(ranked) if kept_colours is None else keep_colours(ranked, kept_colours)
     cols = max([floor.grid_cols] + [s.col + 1 for s in states])
-    # Per lease, the holding most of its seats here share; a seat held over other dates carries its own (grid_html).
-    ranges = Counter((s.lease_id, s.start, s.end) for s in states if s.lease_id)
-    usual = {}
-    for (lease_id, start, end), _n in ranges.most_common():
-        usual.setdefault(lease_id, (start, end))
-    grid, highlighted = grid_html(states, cols, colours, is_highlighted, usual)
+    usual = _usual_ranges(states)
+    first_of = {}  # one seat per lease: its firm, number and usual dates are the tooltip's
+    for s in states:
+        if s.lease_id and s.lease_id not in first_of:
+            first_of[s.lease_id] = s
     leases = {
-        str(s.lease_id): [s.firm_name, s.lease_number, *(d.isoformat() for d in usual[s.lease_id])] for s in states if s.lease_id
+        str(lease_id): [s.firm_name, s.lease_number, usual[lease_id][0].isoformat(), usual[lease_id][1].isoformat()]
+        for lease_id, s in first_of.items()
     }
-    return {
+    plan = {
         "floor": floor,
         "on": on,
         "cols": cols,
@@ -168,18 +175,53 @@ def floor_plan(floor: Floor, on: datetime.date, highlight: str = "") -> dict:
         "expiring_label": expiring_label(),
         "seat_total": len(states),
         "leases": leases,
-        "highlighted": highlighted,
-        "grid_html": grid,
     }
+    if grid:
+        is_highlighted = _highlighter(highlight) if highlight else None
+        plan["grid_html"], plan["highlighted"] = grid_html(states, cols, colours, is_highlighted, usual)
+    else:
+        plan.update(states=states, colours=colours, usual=usual)
+    return plan
+
+
+def keep_colours(ranked, kept: dict[int, int]) -> dict[int, int]:
+    """Return a palette index per firm in `ranked`: the one in `kept` where it has one, else the first index no
+    other firm here uses (cycling as firm_colours does when all are taken). So an action never repaints the
+    firms already on the floor, and sends only the cells it changed."""
+    colours = {f: kept[f] for f in ranked if f in kept}
+    free = [i for i in range(PALETTE_SIZE) if i not in set(colours.values())]
+    for n, firm_id in enumerate(f for f in ranked if f not in colours):
+        colours[firm_id] = free[n] if n < len(free) else (len(colours) + n) % PALETTE_SIZE
+    return colours
+
+
+def parse_colours(text: str) -> dict[int, int] | None:
+    """Read the colours a floor page shows ("firm:colour,..." as its legend carries them); None if unreadable."""
+    colours = {}
+    for pair in filter(None, text.split(",")):
+        firm_id, _sep, colour = pair.partition(":")
+        if not (firm_id.isdigit() and colour.isdigit() and int(colour) < PALETTE_SIZE):
+            return None
+        colours[int(firm_id)] = int(colour)
+    return colours
+
+
+def _usual_ranges(states) -> dict[int, tuple]:
+    """Return per lease the holding (start, end) most of its seats here share; a seat held over other dates
+    carries its own (cell_html)."""
+    ranges = Counter((s.lease_id, s.start, s.end) for s in states if s.lease_id)
+    usual = {}
+    for (lease_id, start, end), _n in ranges.most_common():
+        usual.setdefault(lease_id, (start, end))
+    return usual
 
 
 def grid_html(states, cols: int, colours: dict, is_highlighted=None, usual=None) -> tuple[str, int]:
     """Return the grid's cells as one safe string, and how many are highlighted.
 
-    Each seat is an <i> with its code, state, lease (and its own holding dates when they are not its lease's
-    usual ones here, `usual`: lease id -> (start, end)) and firm colour class, preceded by the spacers (grid
-    spans) that carry CSS auto-placement to its row and column. Built here rather than in a template loop,
-    which over hundreds of seats was most of the page's time. Every value is escaped or an int.
+    Each seat's cell (cell_html) is preceded by the spacers (grid spans) that carry CSS auto-placement to its row
+    and column. Built here rather than in a template loop, which over hundreds of seats was most of the page's
+    time. Every value is escaped or an int.
     """
     parts, pos, highlighted = [], 0, 0
     append = parts.append
@@ -192,23 +234,30 @@ def grid_html(states, cols: int, colours: dict, is_highlighted=None, usual=None)
                     append(f'<b class="sp-{min(n, 256)}"></b>')
                     n -= 256
         pos = target + 1
-        classes = []
-        colour = colours.get(s.firm_id) if s.state != "booked" else None
-        if colour is not None:
-            classes.append(f"f{int(colour)}")
-        if is_highlighted is not None and is_highlighted(s):
-            classes.append("hl")
-            highlighted += 1
-        attrs = f'data-seat-code="{escape(s.code)}" data-state="{s.state}"'
-        if s.lease_id:
-            attrs += f' data-l="{int(s.lease_id)}"'
-            if usual is not None and usual.get(s.lease_id) != (s.start, s.end):
-                # Held over other dates than the lease's other seats here (added or released mid-lease): say so.
-                attrs += f' data-s="{s.start.isoformat()}" data-e="{s.end.isoformat()}"'
-        if classes:
-            attrs += f' class="{" ".join(classes)}"'
-        append(f"<i {attrs}></i>")
+        hl = is_highlighted is not None and is_highlighted(s)
+        highlighted += hl
+        append(cell_html(s, colours, usual, hl))
     return mark_safe("".join(parts)), highlighted
+
+
+def cell_html(s, colours: dict, usual=None, hl: bool = False) -> str:
+    """Return one seat's cell: an <i> with its code, state, lease (and its own holding dates when they are not its
+    lease's usual ones here, `usual`: lease id -> (start, end)), firm colour class and highlight."""
+    classes = []
+    colour = colours.get(s.firm_id) if s.state != "booked" else None
+    if colour is not None:
+        classes.append(f"f{int(colour)}")
+    if hl:
+        classes.append("hl")
+    attrs = f'data-seat-code="{escape(s.code)}" data-state="{s.state}"'
+    if s.lease_id:
+        attrs += f' data-l="{int(s.lease_id)}"'
+        if usual is not None and usual.get(s.lease_id) != (s.start, s.end):
+            # Held over other dates than the lease's other seats here (added or released mid-lease): say so.
+            attrs += f' data-s="{s.start.isoformat()}" data-e="{s.end.isoformat()}"'
+    if classes:
+        attrs += f' class="{" ".join(classes)}"'
+    return f"<i {attrs}></i>"
 
 
 JS_TEXT = {
@@ -340,15 +389,14 @@ def _run_floor_action(form, user) -> tuple[str, list[str]]:
 @require_POST
 @staff_required
 def floor_action(request, pk):
-    """Run one action on the selected seats; answer htmx with the redrawn floor (422 and nothing changed on error)."""
+    """Run one action on the selected seats. htmx gets only what changed (floor_changes); without JavaScript a
+    success redirects to the floor page and a refusal renders it (422) with the form that says why."""
     floor = get_object_or_404(Floor.objects.select_related("building__zone"), pk=pk)
     form = FloorActionForm(request.POST, floor=floor)
+    if request.htmx:
+        return floor_changes(request, floor, form)
     notice, errors = _run_floor_action(form, request.user)
     on = form.cleaned_data.get("on") or timezone.localdate()
-    if request.htmx:
-        context = floor_plan(floor, on)
-        context.update(notice=notice, errors=errors, ok=not errors)
-        return render(request, "planner/_floor_live.html", context, status=422 if errors else 200)
     if not errors:
         messages.success(request, notice)
         return redirect(f"{reverse('planner:floor', args=[floor.pk])}?{urlencode({'on': on.isoformat()})}")
@@ -357,6 +405,47 @@ def floor_action(request, pk):
     request.GET = request.GET.copy()
     request.GET["on"] = on.isoformat()
     return _render_page(FloorView, request, {"form": form}, pk=pk)
+
+
+def floor_changes(request, floor: Floor, form: FloorActionForm):
+    """Run the action and answer htmx with only what changed: the cells of the selected seats and the other cells
+    of every lease the action touched (their tooltip's usual dates may move), the leases they name, the summary
+    and legend, the firm's lease options and the message. A refusal answers 422 with the errors alone: nothing
+    changed, and the page keeps the selection.
+
+    Firms keep the colours the page shows (its legend's, sent as `colours`), so no other cell is repainted. A
+    request without them (not from the planner's script), or one naming a seat the floor does not draw that day,
+    gets the whole floor back instead (retargeted to #floor-live).
+    """
+    kept = parse_colours(request.POST.get("colours", "")) if "colours" in request.POST else None
+    touched = set()
+    if form.is_valid():
+        touched = set(
+            LeaseSeat.objects.filter(seat__in=form.cleaned_data["seats"], end__gt=form.cleaned_data["on"] or timezone.localdate())
+            .values_list("lease_id", flat=True)
+        )
+    on = form.cleaned_data.get("on") or timezone.localdate()
+    notice, errors = _run_floor_action(form, request.user)
+    if errors:
+        return render(request, "planner/_floor_status.html", {"errors": errors}, status=422)
+    after = floor_plan(floor, on, kept_colours=kept, grid=False)
+    selected = {s.code for s in form.cleaned_data["seats"]}
+    states = after["states"]
+    if kept is None or not selected <= {s.code for s in states}:
+        context = floor_plan(floor, on)
+        context.update(notice=notice, ok=True)
+        return reswap(retarget(render(request, "planner/_floor_live.html", context), "#floor-live"), "outerHTML")
+    touched |= {s.lease_id for s in states if s.code in selected and s.lease_id}
+    sent = [s for s in states if s.code in selected or s.lease_id in touched]
+    colours, usual = after["colours"], after["usual"]
+    firm = form.cleaned_data.get("firm")
+    after.update(
+        notice=notice, ok=True, changed=len(sent), cells_html=mark_safe("".join(cell_html(s, colours, usual) for s in sent)),
+        changed_leases={str(lease_id): after["leases"][str(lease_id)] for lease_id in sorted({s.lease_id for s in sent if s.lease_id})},
+        lease_options=None if firm is None else open_leases(firm.pk),
+        chosen_lease=getattr(form.cleaned_data.get("lease"), "pk", None),
+    )
+    return render(request, "planner/_floor_changes.html", after)
 
 
 @require_GET
@@ -712,8 +801,11 @@ def reservation_convert(request, pk):
 def firm_leases(request):
     """Return <option>s of a firm's leases open today (not terminated, not ended), with their state, for allocating under one."""
     firm_id = request.GET.get("firm", "")
-    leases = Lease.objects.none()
-    if firm_id.isdigit():
-        today = timezone.localdate()
-        leases = Lease.objects.filter(firm_id=int(firm_id)).open_on(today).with_state(today).order_by("-start")
+    leases = open_leases(int(firm_id)) if firm_id.isdigit() else Lease.objects.none()
     return render(request, "planner/_lease_options.html", {"leases": leases})
+
+
+def open_leases(firm_id: int):
+    """Return a firm's leases open today (not terminated, not ended), newest first, with their state."""
+    today = timezone.localdate()
+    return Lease.objects.filter(firm_id=firm_id).open_on(today).with_state(today).order_by("-start")

@@ -2,8 +2,9 @@
  *
  * The server draws the floor (parkops/planner/templates/planner/_floor_live.html) and runs every action;
  * this file only keeps the selection (a set of seat codes), writes it into the action
- * form's hidden "seats" field, shows the tooltip, and re-applies itself after htmx swaps
- * the floor. Mouse: click, shift-click range, ctrl/cmd-click toggle, drag a rectangle.
+ * form's hidden "seats" field, shows the tooltip, and puts in place the cells an action
+ * changed (the server sends only those, in <template id="pl-cells">; htmx swaps the
+ * message, summary, legend and lease options itself). Mouse: click, shift-click range, ctrl/cmd-click toggle, drag a rectangle.
  * Keyboard: arrow keys move, Enter/Space toggle, shift+arrow extends, Escape clears.
  */
 (function () {
@@ -247,12 +248,47 @@
     if (existing) { form.elements.start.value = option.dataset.start; form.elements.end.value = option.dataset.end; showPeriod(); }
   }
 
+  // --- after an action: the cells it changed take their new state ------------------------------------
+  function applyChanges() {
+    var cells = document.getElementById("pl-cells");
+    if (!cells) return;
+    var data = document.getElementById("pl-changed-leases");
+    if (data) {
+      var changedLeases = JSON.parse(data.textContent);
+      Object.keys(changedLeases).forEach(function (id) { leases[id] = changedLeases[id]; });
+      data.remove();
+    }
+    var byCode = new Map();
+    seatList().forEach(function (el) { byCode.set(el.dataset.seatCode, el); });
+    // The cell stays (its focus, place and listeners); it takes the new one's state, lease, dates and colour.
+    Array.prototype.forEach.call(cells.content.children, function (fresh) {
+      var old = byCode.get(fresh.dataset.seatCode);
+      if (!old) return;
+      ["data-state", "data-l", "data-s", "data-e"].forEach(function (name) {
+        var value = fresh.getAttribute(name);
+        if (value === null) old.removeAttribute(name); else old.setAttribute(name, value);
+      });
+      var keep = ["hl", "pf", "sel"].filter(function (c) { return old.classList.contains(c); });
+      old.className = fresh.className;
+      keep.forEach(function (c) { old.classList.add(c); });
+      old.removeAttribute("aria-label");
+    });
+    cells.remove();
+    // Done: the selection goes (a refusal sends no cells and keeps it).
+    selected.clear();
+    grid().querySelectorAll("i.sel").forEach(function (el) { paint(el, false); });
+    hideTip();
+    var shown = info.dataset.seat && byCode.get(info.dataset.seat);
+    if (shown) showInfo(shown);
+    changed();
+  }
+
   // --- wiring ------------------------------------------------------------------------------------
   function init() {
     var data = document.getElementById("pl-leases");
     leases = data ? JSON.parse(data.textContent) : {};
-    var live = document.getElementById("floor-live");
-    if (live && live.dataset.ok === "1") selected.clear();
+    var status = document.getElementById("pl-status");
+    if (status && status.dataset.ok === "1") selected.clear();
     var list = seatList();
     list.forEach(function (el) {
       el.tabIndex = -1;
@@ -287,12 +323,23 @@
   });
   form.addEventListener("firm-picked", function (e) { firmPicked(e.detail.id); });
   form.addEventListener("firm-cleared", firmCleared);
-  // A refused action (422) still redraws the floor, so its message shows and the selection stays.
+  // The colours the page shows go with each action, so the server keeps them and sends only the changed cells.
+  document.body.addEventListener("htmx:configRequest", function (e) {
+    var legend = document.getElementById("pl-legend");
+    if (e.detail.elt === form) e.detail.parameters.colours = legend ? legend.dataset.colours : "";
+  });
+  // A refused action (422) still shows its message; the selection stays.
   document.body.addEventListener("htmx:beforeSwap", function (e) {
     if (e.detail.xhr.status === 422) { e.detail.shouldSwap = true; e.detail.isError = false; }
   });
   document.body.addEventListener("htmx:afterSwap", function (e) {
-    if (e.detail.target && e.detail.target.id === "floor-live") { init(); period.key = ""; showPeriod(); }
+    var id = e.detail.target && e.detail.target.id;
+    if (document.getElementById("pl-cells")) { applyChanges(); period.key = ""; showPeriod(); }
+    // The whole floor comes back only when its seats themselves changed meanwhile (views.floor_changes).
+    if (id === "floor-live") { init(); period.key = ""; showPeriod(); }
+    if (id === "pl-lease") leaseChosen();
+  });
+  document.body.addEventListener("htmx:oobAfterSwap", function (e) {
     if (e.detail.target && e.detail.target.id === "pl-lease") leaseChosen();
   });
   showFieldsets();

@@ -7,6 +7,7 @@ day in the portal, and no page logs a console error. Set PARKOPS_SCREENSHOT_DIR 
 """
 import datetime
 import os
+import re
 from urllib.parse import quote
 
 from playwright.sync_api import expect
@@ -19,7 +20,7 @@ from parkops.seed.management.commands import demo_users
 from parkops.firms.models import Firm
 from parkops.leases import selectors
 from parkops.leases.models import CapacityReservation, Lease, LeaseSeat, SeatRequest
-from parkops.zones.models import Floor
+from parkops.zones.models import Floor, Seat, existing_on
 from tests import factories
 from tests.conftest import browser_login
 
@@ -203,6 +204,56 @@ def test_firm_picker_types_two_chars_and_leases_to_that_firm(real_park_page, rea
     assert codes[-1] in info and "迈睿中国" in info and f"{start.isoformat()} 至 {end.isoformat()}" in info
     _seat(page, codes[0]).hover()
     assert "迈睿中国" in page.text_content("#pl-tip")
+    assert page.console_errors == []
+
+
+def test_allocate_and_release_send_only_the_changed_cells(real_park_page, real_park):
+    """Issue 21, item 5: the answer to an action carries the changed cells, not the floor; the page is not
+    reloaded, the cells, counts, legend and lease options show the change, and the answer came gzipped."""
+    page, today = real_park_page, real_park.today
+    start, end = today - datetime.timedelta(days=7), today + datetime.timedelta(days=180)
+    majorel = Firm.objects.get(short_name="迈睿中国")
+    floor, seats = floor_with_free_seats(12, start, end)
+    codes = [s.code for s in seats]
+    total = Seat.objects.filter(existing_on(today), floor=floor).count()
+
+    browser_login(page, real_park, *STAFF_LOGIN)
+    page.goto(f"{real_park.url}{reverse('planner:floor', args=[floor.pk])}?on={today.isoformat()}")
+    page.evaluate("window.__noReload = 'still here'")
+    free_before = int(re.search(r"空闲 (\d+)", page.text_content("#pl-summary")).group(1))
+    select_seats(page, codes)
+    type_firm(page, "迈睿").first.click()
+    page.fill("#pl-action input[name=start]", start.isoformat())
+    page.fill("#pl-action input[name=end]", end.isoformat())
+    with page.expect_response(lambda r: r.url.endswith(f"/floor/{floor.pk}/action/")) as answer:
+        page.click("#pl-action button[type=submit]")
+    page.wait_for_selector("#floor-live .pl-alert.ok")
+    body = answer.value.text()
+    assert answer.value.status == 200 and answer.value.headers.get("content-encoding") == "gzip"
+    assert body.count("data-seat-code=") == 12 < total and 'id="pl-grid"' not in body
+    assert page.evaluate("window.__noReload") == "still here"
+    assert all(_seat(page, c).get_attribute("data-state") in ("leased", "expiring") for c in codes)
+    assert page.locator("#pl-grid i[data-seat-code]").count() == total and page.text_content("#pl-count") == "0"
+    assert f"空闲 {free_before - 12}" in " ".join(page.text_content("#pl-summary").split())
+    assert "迈睿中国" in page.text_content("#pl-legend")
+    lease = Lease.objects.get(lease_seats__seat=seats[0], lease_seats__end=end)
+    assert lease.firm == majorel
+    assert page.locator(f'#pl-lease option[value="{lease.pk}"]').count() == 1
+    # The tooltip of a changed cell names its new lease.
+    _seat(page, codes[0]).hover()
+    assert lease.number in page.text_content("#pl-tip")
+
+    select_seats(page, codes)
+    page.check("#pl-action input[name=action][value=release]")
+    page.fill("#pl-action input[name=release_on]", today.isoformat())
+    with page.expect_response(lambda r: r.url.endswith(f"/floor/{floor.pk}/action/")) as answer:
+        page.click("#pl-action button[type=submit]")
+    page.wait_for_selector("#floor-live .pl-alert.ok")
+    assert answer.value.text().count("data-seat-code=") == 12
+    assert page.evaluate("window.__noReload") == "still here"
+    assert all(_seat(page, c).get_attribute("data-state") == "free" for c in codes)
+    assert f"空闲 {free_before}" in " ".join(page.text_content("#pl-summary").split())
+    assert not LeaseSeat.objects.filter(seat__in=seats, end__gt=today).exists()
     assert page.console_errors == []
 
 

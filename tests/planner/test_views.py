@@ -186,13 +186,14 @@ def allocate(client, floor, picked, to=None, **extra):
     return client.post(reverse("planner:floor_action", args=[floor.pk]), data, **HTMX)
 
 
-def test_allocate_under_new_lease_redraws_the_floor(staff_client, staff, floor, firm):
+def test_allocate_under_new_lease_sends_the_changed_cells(staff_client, staff, floor, firm):
     seats = seats_of(floor, *range(1, 13))
-    response = allocate(staff_client, floor, seats, firm, rent_terms="subsidised", monthly_rate="120.50")
+    response = allocate(staff_client, floor, seats, firm, rent_terms="subsidised", monthly_rate="120.50", colours="")
     assert response.status_code == 200
-    assert response.templates[0].name == "planner/_floor_live.html"
+    assert response.templates[0].name == "planner/_floor_changes.html"
     html = response.content.decode()
     assert all(seat_state(html, s.code) == "leased" for s in seats)
+    assert html.count("data-seat-code=") == 12  # of the floor's 40
     lease = Lease.objects.get(firm=firm)
     assert (lease.start, lease.end, lease.rent_terms, str(lease.monthly_rate)) == (
         datetime.date(2026, 3, 1), datetime.date(2027, 3, 1), "subsidised", "120.50"
@@ -278,16 +279,20 @@ def test_exited_firm_is_refused(staff_client, floor, firm):
     assert "已退出园区" in response.context["errors"][0]
 
 
-def test_release_from_a_date(staff_client, floor, firm):
+def test_release_from_a_date(staff_client, floor, firm, other_firm):
     lease = factories.make_lease(firm, seats=seats_of(floor, 1, 2, 3), start=JAN1, end=NEXT_JAN1)
+    factories.make_lease(other_firm, seats=seats_of(floor, 5), start=JAN1, end=NEXT_JAN1)
     url = reverse("planner:floor_action", args=[floor.pk])
-    data = {"action": "release", "seats": codes(seats_of(floor, 1, 2)), "release_on": "2026-06-01", "on": "2026-06-01"}
+    data = {"action": "release", "seats": codes(seats_of(floor, 1, 2)), "release_on": "2026-06-01", "on": "2026-06-01",
+            "colours": ""}
     response = staff_client.post(url, data, **HTMX)
     assert response.status_code == 200
     ends = dict(LeaseSeat.objects.filter(lease=lease).values_list("seat__code", "end"))
     assert ends == {"C-1-3F-0001": datetime.date(2026, 6, 1), "C-1-3F-0002": datetime.date(2026, 6, 1), "C-1-3F-0003": NEXT_JAN1}
     html = response.content.decode()
-    assert seat_state(html, "C-1-3F-0001") == "free" and seat_state(html, "C-1-3F-0003") == "leased"
+    assert seat_state(html, "C-1-3F-0001") == "free" and seat_state(html, "C-1-3F-0002") == "free"
+    # The lease's other seat comes too (its tooltip's usual dates may have moved); another lease's seat does not.
+    assert seat_state(html, "C-1-3F-0003") == "leased" and seat_state(html, "C-1-3F-0005") is None
 
 
 def test_release_needs_a_date_and_a_holding(staff_client, floor):
