@@ -419,7 +419,8 @@ def floor_changes(request, floor: Floor, form: FloorActionForm):
     """
     kept = parse_colours(request.POST.get("colours", "")) if "colours" in request.POST else None
     touched = set()
-    if form.is_valid():
+    if form.is_valid() and form.cleaned_data["action"] != FloorActionForm.ALLOCATE:
+        # The leases whose holdings a release or a change of condition may end (an allocation ends none).
         touched = set(
             LeaseSeat.objects.filter(seat__in=form.cleaned_data["seats"], end__gt=form.cleaned_data["on"] or timezone.localdate())
             .values_list("lease_id", flat=True)
@@ -438,7 +439,8 @@ def floor_changes(request, floor: Floor, form: FloorActionForm):
     touched |= {s.lease_id for s in states if s.code in selected and s.lease_id}
     sent = [s for s in states if s.code in selected or s.lease_id in touched]
     colours, usual = after["colours"], after["usual"]
-    firm = form.cleaned_data.get("firm")
+    # An allocation may have made a lease: the firm's lease options offer it (a release ends no lease).
+    firm = form.cleaned_data.get("firm") if form.cleaned_data["action"] == FloorActionForm.ALLOCATE else None
     after.update(
         notice=notice, ok=True, changed=len(sent), cells_html=mark_safe("".join(cell_html(s, colours, usual) for s in sent)),
         changed_leases={str(lease_id): after["leases"][str(lease_id)] for lease_id in sorted({s.lease_id for s in sent if s.lease_id})},
