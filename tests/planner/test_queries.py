@@ -64,7 +64,7 @@ def test_floor_action_queries_do_not_grow_with_the_selection(staff_client, firms
 
     # 100 seats: SQLite's 999-parameter limit splits a bulk insert of more than ~110 history rows in two.
     n_small, n_large = allocate(small, 5)[0], allocate(large, 100)[0]
-    assert n_small == n_large <= 31
+    assert n_small == n_large <= 32  # 32: the allocation version bump (core/versioning.py) opens every allocation write
 
 
 def big_park(tag, n_floors, seats_per_floor, firms, phases):

@@ -13,6 +13,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
+from parkops.core import versioning
 from parkops.zones.models import Seat, SeatOutage
 
 from ..models import Lease, LeaseSeat
@@ -38,8 +39,14 @@ def _is_overlap(exc: IntegrityError) -> bool:
 
 
 def allocation_write(func):
-    """Run the service in a transaction; retry a PostgreSQL deadlock (40P01) a bounded number of times;
-    report an exclusion violation (23P01, or SQLite's trigger) as a clean "seat taken" ValidationError."""
+    """Run the service in a transaction that first raises the allocation version; retry a PostgreSQL deadlock
+    (40P01) a bounded number of times; report an exclusion violation (23P01, or SQLite's trigger) as a clean
+    "seat taken" ValidationError.
+
+    The bump is the transaction's first statement, so the version row is the first lock every allocation write
+    takes, before any lease or seat lock (one order for all: core/versioning.py). It also makes the write's new
+    figures visible at commit under a new version, never before; a rolled-back write leaves the version as it was.
+    """
 
     @wraps(func)
     def wrapper(*args, **kwargs):
@@ -48,6 +55,7 @@ def allocation_write(func):
         for attempt in range(1, attempts + 1):
             try:
                 with transaction.atomic():
+                    versioning.bump()
                     return func(*args, **kwargs)
             except OperationalError as exc:
                 if _pgcode(exc) == "40P01" and attempt < attempts:
