@@ -10,10 +10,13 @@ What is cached is the result of that computation, under a key that carries the v
   sees at least what the version's commit made visible, so a figure stored under version V was computed from
   rows no older than V. A reader that sees V+1 misses the cache and computes. No figure older than the
   version shown can be served, and no stored count exists to drift.
-- Numbers are never handed out twice: on PostgreSQL they come from a sequence (a rolled-back write's number is
-  never reused, so what a rolled-back transaction may have cached is never looked up again); on SQLite from
-  max(number + 1, the clock in microseconds). Either survives a restore or a re-created database, so a cache
-  that outlives the database (Redis) never answers with another incarnation's figures.
+- Numbers are not handed out twice, so what a rolled-back transaction may have cached is never looked up again,
+  and a cache that outlives a restore or a re-created database never answers with another incarnation's figures.
+  A bump sets max(number + 1, the clock in microseconds), evaluated under the row's lock; on PostgreSQL also a
+  sequence's next value, which no rollback returns and which keeps numbers apart if the clock steps back. (A
+  pg_restore brings back an old number and sequence: the clock term still moves past both.) SQLite's clock
+  has millisecond steps: two writers in one millisecond, the first rolled back after caching, could share a
+  number there; SQLite serves development and tests.
 - Without the row (a flushed database) nothing is cached: figures() computes every time until the next write
   puts the row back.
 
@@ -43,7 +46,8 @@ TIMEOUT = 24 * 3600  # entries under an old version are never read again; this o
 BUMP = {
     "postgresql": (
         f"INSERT INTO {TABLE} (id, number, changed_at) VALUES ({ROW_ID}, nextval('{SEQUENCE}'), clock_timestamp()) "
-        "ON CONFLICT (id) DO UPDATE SET number = EXCLUDED.number, changed_at = EXCLUDED.changed_at"
+        f"ON CONFLICT (id) DO UPDATE SET number = GREATEST({TABLE}.number + 1, nextval('{SEQUENCE}'), "
+        "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint), changed_at = EXCLUDED.changed_at"
     ),
     "sqlite": (
         f"INSERT INTO {TABLE} (id, number, changed_at) VALUES ({ROW_ID}, "
