@@ -164,12 +164,13 @@ DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DISABLE_SERVER_S
 
 # Park-wide figures are cached under the allocation version (parkops/core/versioning.py). Every key carries the
 # database's version, so a per-process cache is correct with any number of processes and hosts: a process that
-# has not seen a version yet computes the figure from rows.
+# has not seen a version yet computes the figure from rows. Entries under an older version are never read again;
+# the least recently used go first when the cache is full (one entry per page, day, language, firm and version).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "parkops-figures",
-        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("FIGURE_CACHE_ENTRIES", "2000"))},
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("FIGURE_CACHE_ENTRIES", "500"))},
     }
 }
 
