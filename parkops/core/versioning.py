@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable
 from typing import TypeVar
 
+from django.conf import settings
 from django.core.cache import caches
 from django.db import connection, migrations
 from django.utils import timezone, translation
@@ -41,6 +42,9 @@ SEQUENCE = "core_allocationversion_number"
 FUNCTION = "core_bump_allocation_version"
 CACHE_ALIAS = "default"
 TIMEOUT = 24 * 3600  # entries under an old version are never read again; this only returns their memory
+# Settings that figures depend on besides the rows (the expiry window moves lease states and the expiry report):
+# their values are in every key, so a changed setting never meets a figure computed under the old one.
+KEY_SETTINGS = ("PARKOPS_EXPIRY_DAYS",)
 
 # One statement: raise the number, or put the row back if a flush removed it.
 BUMP = {
@@ -75,8 +79,10 @@ def current() -> int | None:
 
 
 def figure_key(name: str, version: int, parts: Iterable[Hashable] = ()) -> str:
-    """Return the cache key of a figure: its name, the version, today, the language and the caller's parts."""
+    """Return the cache key of a figure: its name, the version, today, the language, KEY_SETTINGS and the caller's
+    parts."""
     bits = [name, str(version), timezone.localdate().isoformat(), translation.get_language() or "-"]
+    bits.extend(str(getattr(settings, setting, "")) for setting in KEY_SETTINGS)
     bits.extend(str(p) for p in parts)
     return "fig:" + ":".join(bits)
 
@@ -85,7 +91,7 @@ def figures(name: str, compute: Callable[[], T], *parts: Hashable) -> T:
     """Return compute()'s result for (name, *parts), cached under the allocation version read first.
 
     `parts` must name everything the result depends on besides the rows (the day shown, the firm, the
-    grouping...); today and the active language are always in the key. The result must be picklable.
+    grouping...); today, the active language and KEY_SETTINGS are always in the key. The result must be picklable.
     """
     version = current()
     if version is None:
