@@ -165,6 +165,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Behind PgBouncer in transaction pooling mode, server-side cursors (streamed exports) must be off.
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DISABLE_SERVER_SIDE_CURSORS", False)
 
+# Park-wide figures are cached under the allocation version (parkops/core/versioning.py). Every key carries the
+# database's version, so a per-process cache is correct with any number of processes and hosts: a process that
+# has not seen a version yet computes the figure from rows. Entries under an older version are never read again;
+# the least recently used go first when the cache is full (one entry per page, day, language, firm and version).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "parkops-figures",
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("FIGURE_CACHE_ENTRIES", "500"))},
+    }
+}
+
 # Login protection (django-axes): the lockout backend comes first so a locked-out user or address
 # never reaches the password check. Failures are counted per user name and, separately, per
 # client address; either reaching the limit locks out until the cool-off has passed.

@@ -2,8 +2,9 @@
 
 A backup is Django's dumpdata JSON of every table that carries the park's data: zones, firms,
 leases with all their history tables, users and groups, the admin log and the login log. Left
-out: content types and permissions (migrate makes them; rows refer to them by natural key) and
-sessions (a restore logs everyone out).
+out: content types and permissions (migrate makes them; rows refer to them by natural key),
+sessions (a restore logs everyone out) and the allocation version (core/versioning.py: the restore's own
+writes raise it, so no figure cached before the restore is ever read after it).
 """
 from importlib import import_module
 
@@ -13,7 +14,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import caches
 
 EXCLUDED_APPS = {"contenttypes", "sessions"}
-EXCLUDED_MODELS = {"auth.permission"}
+EXCLUDED_MODELS = {"auth.permission", "core.allocationversion"}
 
 
 def backed_up_models() -> list:

@@ -21,11 +21,13 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.decorators import method_decorator
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django.views.generic import TemplateView
 from django_htmx.http import reswap, retarget
 
+from parkops.core import versioning
 from parkops.core.access import StaffRequiredMixin, staff_required
 from parkops.firms.models import Firm
 from parkops.leases import selectors, services
@@ -80,29 +82,37 @@ class OverviewView(StaffRequiredMixin, DayMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         on = context["on"]
-        # Count the park once, per floor; zone and phase totals are sums of those rows.
-        per_floor = selectors.occupancy_by("floor", on)
-        floors = [
-            (f, per_floor.get(f.pk, selectors.Occupancy(key=f.pk)))
-            for f in Floor.objects.select_related("building").order_by("building__code", "level")
-        ]
-        buildings = buildings_by_zone(floors)
-        phases = defaultdict(list)
-        for cap in selectors.phase_capacity(on, counted=selectors.add_up(floors, lambda f: f.building.phase_id)):
-            phases[cap.phase.zone_id].append(cap)
-        zones = selectors.zone_occupancy(on, counted=selectors.add_up(floors, lambda f: f.building.zone_id))
-        context["zones"] = [
-            {"occ": occ, "buildings": buildings.get(occ.key, []), "phases": phases.get(occ.key, [])} for occ in zones
-        ]
-        context["total"] = selectors.Occupancy(
+        # Computed only if the template's {% figures %} block misses its cache (core/versioning.py).
+        figures = SimpleLazyObject(lambda: overview_figures(on))
+        context["zones"] = SimpleLazyObject(lambda: figures["zones"])
+        context["total"] = SimpleLazyObject(lambda: figures["total"])
+        return context
+
+
+def overview_figures(on: datetime.date) -> dict:
+    """Return the overview's zones (each with its buildings, floors and phases) and the park's total on a day."""
+    # Count the park once, per floor; zone and phase totals are sums of those rows.
+    per_floor = selectors.occupancy_by("floor", on)
+    floors = [
+        (f, per_floor.get(f.pk, selectors.Occupancy(key=f.pk)))
+        for f in Floor.objects.select_related("building").order_by("building__code", "level")
+    ]
+    buildings = buildings_by_zone(floors)
+    phases = defaultdict(list)
+    for cap in selectors.phase_capacity(on, counted=selectors.add_up(floors, lambda f: f.building.phase_id)):
+        phases[cap.phase.zone_id].append(cap)
+    zones = selectors.zone_occupancy(on, counted=selectors.add_up(floors, lambda f: f.building.zone_id))
+    return {
+        "zones": [{"occ": occ, "buildings": buildings.get(occ.key, []), "phases": phases.get(occ.key, [])} for occ in zones],
+        "total": selectors.Occupancy(
             key="all",
             declared=sum(z.declared or 0 for z in zones),
             seats=sum(z.seats for z in zones),
             leased=sum(z.leased for z in zones),
             out_of_service=sum(z.out_of_service for z in zones),
             booked=sum(z.booked for z in zones),
-        )
-        return context
+        ),
+    }
 
 
 def buildings_by_zone(floors) -> dict[int, list[dict]]:
@@ -613,29 +623,36 @@ class ZoneDView(StaffRequiredMixin, DayMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        # The reservations made by the day, each read as it stood that day (a later cancellation still active).
-        every = list(
-            CapacityReservation.objects.filter(reserved_on__lte=context["on"])
-            .select_related("firm", "lease")
-            .only("phase_id", "status", "seats", "wanted_from", "note", "reserved_on", "closed_on", "firm__short_name",
-                  "lease__number")
-            .order_by("phase", "status", "-seats")
-        )
-        reservations = defaultdict(list)
-        for r in every:
-            reservations[r.phase_id].append(r)
-        # A row's change / cancel / convert forms load when its 操作 is opened (reservation_actions), so the
-        # board stays one line per reservation however many there are.
-        context["phases"] = []
-        for cap in selectors.phase_capacity(context["on"], reservations=every):
-            mine = reservations[cap.phase.pk]
-            context["phases"].append(
-                {"cap": cap, "open": max(cap.planned - cap.committed, 0), "reservations": mine,
-                 "rows_html": reservation_rows_html(mine, context["on"])}
-            )
+        on = context["on"]
+        context["phases"] = versioning.figures("planner:zone_d", lambda: zone_d_phases(on), on)
         add_form = context.setdefault("add_form", ReservationForm(initial={"wanted_from": None}))
         context["add_phase"] = str(add_form["phase"].value() or "")
         return context
+
+
+def zone_d_phases(on: datetime.date) -> list[dict]:
+    """Return the board's phases on a day: each one's capacity figures, its reservations and their rows' markup."""
+    # The reservations made by the day, each read as it stood that day (a later cancellation still active).
+    every = list(
+        CapacityReservation.objects.filter(reserved_on__lte=on)
+        .select_related("firm", "lease")
+        .only("phase_id", "status", "seats", "wanted_from", "note", "reserved_on", "closed_on", "firm__short_name",
+              "lease__number")
+        .order_by("phase", "status", "-seats")
+    )
+    reservations = defaultdict(list)
+    for r in every:
+        reservations[r.phase_id].append(r)
+    # A row's change / cancel / convert forms load when its 操作 is opened (reservation_actions), so the
+    # board stays one line per reservation however many there are.
+    phases = []
+    for cap in selectors.phase_capacity(on, reservations=every):
+        mine = reservations[cap.phase.pk]
+        phases.append(
+            {"cap": cap, "open": max(cap.planned - cap.committed, 0), "reservations": mine,
+             "rows_html": reservation_rows_html(mine, on)}
+        )
+    return phases
 
 
 def reservation_rows_html(reservations, day: datetime.date) -> str:

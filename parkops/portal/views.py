@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 from django_tables2 import SingleTableMixin
 
+from parkops.core import versioning
 from parkops.core.access import is_park_staff, user_membership
 from parkops.core.exports import SafeExportMixin
 from parkops.firms.models import FirmMember
@@ -116,11 +117,10 @@ class PortalHomeView(TenantMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        user = self.request.user
-        allocation = selectors.firm_allocation(self.firm, self.today)
-        latest = HeadcountReport.objects.visible_to(user).order_by("-month").first()
-        requests = SeatRequest.objects.visible_to(user).select_related("zone_preference", "lease")[:20]
-        reservations = CapacityReservation.objects.visible_to(user).select_related("phase__zone", "lease")
+        # The firm is in the key: one firm's figures never answer another's.
+        allocation, latest, requests, reservations = versioning.figures(
+            "portal:home", lambda: self.figures(self.request.user), self.firm.pk
+        )
         ctx.update(
             allocation=allocation,
             by_zone=sorted(allocation.by_zone().items()),
@@ -128,10 +128,19 @@ class PortalHomeView(TenantMixin, TemplateView):
             expiring_label=expiring_label(),
             latest_headcount=latest,
             utilisation=utilisation(latest.headcount if latest else None, allocation.seats),
-            seat_requests=list(requests),
-            reservations=list(reservations),
+            seat_requests=requests,
+            reservations=reservations,
         )
         return ctx
+
+    def figures(self, user):
+        """Return the firm's allocation today, its latest headcount report, its last 20 requests, its reservations."""
+        return (
+            selectors.firm_allocation(self.firm, self.today),
+            HeadcountReport.objects.visible_to(user).order_by("-month").first(),
+            list(SeatRequest.objects.visible_to(user).select_related("zone_preference", "lease")[:20]),
+            list(CapacityReservation.objects.visible_to(user).select_related("phase__zone", "lease")),
+        )
 
 
 class FloorView(TenantMixin, TemplateView):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from django_tables2 import MultiTableMixin, SingleTableMixin
 
+from parkops.core import versioning
 from parkops.core.access import StaffRequiredMixin
 from parkops.core.exports import SafeExportMixin
 from parkops.leases import selectors as leases_selectors
@@ -32,7 +33,8 @@ class DashboardView(StaffRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         today = timezone.localdate()
-        return super().get_context_data(today=today, headline=selectors.park_headline(today), **kwargs)
+        headline = versioning.figures("reports:dashboard", lambda: selectors.park_headline(today))
+        return super().get_context_data(today=today, headline=headline, **kwargs)
 
 
 class OccupancyView(StaffRequiredMixin, SafeExportMixin, SingleTableMixin, TemplateView):
@@ -50,7 +52,8 @@ class OccupancyView(StaffRequiredMixin, SafeExportMixin, SingleTableMixin, Templ
         return OCCUPANCY[self.group][0]
 
     def get_table_data(self):
-        return OCCUPANCY[self.group][1](self.on)
+        read = OCCUPANCY[self.group][1]
+        return versioning.figures("reports:occupancy", lambda: read(self.on), self.group, self.on)
 
     def get_export_filename(self, export_format):
         return f"occupancy-{self.group}-{self.on:%Y%m%d}.{export_format}"
@@ -68,10 +71,10 @@ class TrendsView(StaffRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         form = TrendForm(self.request.GET)
-        months = selectors.trend_months(form.as_of())
+        on = form.as_of()
+        months = selectors.trend_months(on)
         labels = [f"{m.month:%y-%m}" for m in months]
-        zones = [z for z in selectors.zone_trends(months) if z.seats]
-        firms = selectors.firm_trends(months)
+        zones, firms = versioning.figures("reports:trends", lambda: self.trends(months), on)
         chosen = form.chosen_firm()
         firm = next((f for f in firms if chosen and f.firm.pk == chosen.pk), firms[0] if firms else None)
         return super().get_context_data(
@@ -84,6 +87,11 @@ class TrendsView(StaffRequiredMixin, TemplateView):
             firm_rows=zip(months, firm.leased, firm.headcount) if firm else (),
             **kwargs,
         )
+
+    @staticmethod
+    def trends(months):
+        """Return the zones with seats and every firm, each with its figures month by month."""
+        return [z for z in selectors.zone_trends(months) if z.seats], selectors.firm_trends(months)
 
     @staticmethod
     def _firm_chart(firm, labels):
@@ -105,7 +113,9 @@ class ExpiryView(StaffRequiredMixin, MultiTableMixin, TemplateView):
 
     def get_tables(self):
         return [
-            tables.ExpiryTable(selectors.expiring_by_firm(self.on), prefix="f-"),
+            tables.ExpiryTable(
+                versioning.figures("reports:expiry", lambda: selectors.expiring_by_firm(self.on), self.on), prefix="f-"
+            ),
             tables.ExpiringLeaseTable(selectors.expiring_leases(self.on), prefix="l-"),
         ]
 
@@ -128,6 +138,6 @@ class ForecastView(StaffRequiredMixin, TemplateView):
         names = (_("规划容量"), _("预留（按期望入驻日期累计）"), _("已租席位"))
         phases = [
             (p, charts.phase_chart(str(p.phase), labels, p, spans, names=names, handover_label=_("交付")))
-            for p in selectors.phase_forecast(on, months)
+            for p in versioning.figures("reports:forecast", lambda: selectors.phase_forecast(on, months), on)
         ]
         return super().get_context_data(form=form, on=on, phases=phases, **kwargs)

@@ -104,7 +104,7 @@ def test_submit_runs_the_same_queries_for_few_and_many_seats(floor, firm, other_
     make_lease(other_firm, seats=seats[2:], start=today - dt.timedelta(days=40), end=today + dt.timedelta(days=40))
     counts = []
     for f in (firm, other_firm):
-        with django_assert_num_queries(8) as captured:
+        with django_assert_num_queries(9) as captured:  # 9: the allocation version's bump first (core/versioning.py)
             services.headcount_report_submit(firm=f, month=_month(0), headcount=3, by=None)
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1]

@@ -65,7 +65,7 @@ def test_floor_action_queries_do_not_grow_with_the_selection(staff_client, firms
     # 100 seats: SQLite's 999-parameter limit splits a bulk insert of more than ~110 history rows in two.
     # One more than the whole floor took: the firm's lease options, which now come with the changed cells.
     n_small, n_large = allocate(small, 5)[0], allocate(large, 100)[0]
-    assert n_small == n_large <= 32
+    assert n_small == n_large <= 33  # 33: with the allocation version bump (core/versioning.py), once per write however many services it calls
 
     def release(floor, n):
         held = list(Seat.objects.filter(floor=floor, lease_seats__lease__firm=firms[0]).order_by("code")[:n])
@@ -77,7 +77,7 @@ def test_floor_action_queries_do_not_grow_with_the_selection(staff_client, firms
         return n_queries
 
     n_small, n_large = release(small, 5), release(large, 100)
-    assert n_small == n_large <= 18
+    assert n_small == n_large <= 19  # with the version bump
 
 
 def big_park(tag, n_floors, seats_per_floor, firms, phases):

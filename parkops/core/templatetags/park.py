@@ -1,4 +1,5 @@
-"""Template filters for figures and days, cheap enough for pages that print hundreds of them.
+"""Template filters for figures and days, cheap enough for pages that print hundreds of them; and {% figures %},
+which caches a block of figures under the allocation version.
 
 Django's ``intcomma`` and ``date:"Y-m-d"`` look up the active language's formats on every call; both
 languages of parkops group digits with a comma and write days as ISO dates, so these print the same
@@ -8,6 +9,8 @@ import datetime
 from decimal import Decimal
 
 from django import template
+
+from parkops.core import versioning
 
 register = template.Library()
 
@@ -51,3 +54,28 @@ def share(part, *whole) -> int:
         return max(0, min(100, round(100 * float(part or 0) / total))) if total else 0
     except (TypeError, ValueError):
         return 0
+
+
+class FiguresNode(template.Node):
+    def __init__(self, nodelist, name, parts):
+        self.nodelist, self.name, self.parts = nodelist, name, parts
+
+    def render(self, context):
+        parts = [p.resolve(context) for p in self.parts]
+        return versioning.figures(f"html:{self.name.resolve(context)}", lambda: self.nodelist.render(context), *parts)
+
+
+@register.tag("figures")
+def figures(parser, token):
+    """Cache the enclosed markup under the allocation version: ``{% figures "planner:overview" on %}...{% endfigures %}``.
+
+    The name and every value after it (the day shown...) make the key, with today and the language
+    (core/versioning.py). The block must show only figures of the rows: nothing per user or per request (no
+    form, no CSRF token, no message). Its data should be lazy, so that a cached block runs no query.
+    """
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError("'figures' takes a name, then the values the markup depends on.")
+    nodelist = parser.parse(("endfigures",))
+    parser.delete_first_token()
+    return FiguresNode(nodelist, parser.compile_filter(bits[1]), [parser.compile_filter(b) for b in bits[2:]])

@@ -13,6 +13,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
+from parkops.core import versioning
 from parkops.zones.models import Seat, SeatOutage
 
 from ..models import Lease, LeaseSeat
@@ -38,17 +39,33 @@ def _is_overlap(exc: IntegrityError) -> bool:
 
 
 def allocation_write(func):
-    """Run the service in a transaction; retry a PostgreSQL deadlock (40P01) a bounded number of times;
-    report an exclusion violation (23P01, or SQLite's trigger) as a clean "seat taken" ValidationError."""
+    """Run the service in a transaction that first raises the allocation version; retry a PostgreSQL deadlock
+    (40P01) a bounded number of times; report an exclusion violation (23P01, or SQLite's trigger) as a clean
+    "seat taken" ValidationError.
+
+    The bump is the transaction's first statement, so the version row is the first lock every allocation write
+    takes, before any lease or seat lock (one order for all: core/versioning.py). It also makes the write's new
+    figures visible at commit under a new version, never before; a rolled-back write leaves the version as it was.
+    """
 
     @wraps(func)
     def wrapper(*args, **kwargs):
         # Only the outermost transaction can be retried: a nested one shares the caller's fate.
-        attempts = DEADLOCK_RETRIES if not transaction.get_connection().in_atomic_block else 1
+        connection = transaction.get_connection()
+        attempts = DEADLOCK_RETRIES if not connection.in_atomic_block else 1
+        # A service called by another service runs in the caller's transaction, which has bumped already
+        # (outside the nested savepoint, so a rolled-back nested call does not undo it): one bump per write.
+        depth = getattr(connection, "_allocation_write_depth", 0)
         for attempt in range(1, attempts + 1):
             try:
                 with transaction.atomic():
-                    return func(*args, **kwargs)
+                    if not depth:
+                        versioning.bump()
+                    connection._allocation_write_depth = depth + 1
+                    try:
+                        return func(*args, **kwargs)
+                    finally:
+                        connection._allocation_write_depth = depth
             except OperationalError as exc:
                 if _pgcode(exc) == "40P01" and attempt < attempts:
                     time.sleep(random.uniform(0.005, 0.05) * attempt)
