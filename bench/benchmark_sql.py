@@ -155,7 +155,8 @@ PAGES = [
     Page("occupancy", "reports:occupancy", query=lambda p: f"on={_on(p)}", floor_sql=lambda p: (OCCUPANCY_SQL, [p.today, p.today])),
     Page("portal", "portal:home", as_tenant=True,
          floor_sql=lambda p: (PORTAL_SQL, {"firm": p.firm_id, "on": p.today})),
-    Page("seat_csv", "registers:seat_list", query=lambda p: "_export=csv", floor_sql=lambda p: (SEATS_CSV_SQL, [p.today, p.today])),
+    Page("seat_csv", "registers:seat_list", query=lambda p: "_export=csv", variant="csv", export="csv",
+         floor_sql=lambda p: (SEATS_CSV_SQL, [p.today, p.today])),
 ]
 
 
