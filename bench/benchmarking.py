@@ -295,7 +295,7 @@ def make_clients(park) -> dict:
     clients = {}
     for role, user in (("staff", park.staff), ("tenant", park.tenant)):
         client = Client(raise_request_exception=False)
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="parkops.core.auth.ParkModelBackend")
         clients[role] = client
     return clients
 

@@ -130,7 +130,7 @@ def _wait_ready(port: int, process, log_path: str, timeout: float = 60) -> None:
 def session_cookie(user) -> str:
     """Sign a user in (django.contrib.auth.login, through the test client) and return the Cookie header."""
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="parkops.core.auth.ParkModelBackend")
     name = settings.SESSION_COOKIE_NAME
     return f"{name}={client.cookies[name].value}"
 
