@@ -1,4 +1,5 @@
 """python -m bench [--seats 7000,35000,100000] [--runs N] [--import-rows N] [--json FILE] [--profile URL_NAME]
+    [--pages PATTERNS] [--http [--http-seconds S] [--http-pages PATTERNS] [--http-json FILE]]
 
 Sets up Django with the project's settings (DJANGO_SETTINGS_MODULE, default parkops.settings), then runs the
 benchmark command (bench.command) with the same options and exit codes as a management command.
