@@ -42,19 +42,8 @@ def _vendor() -> str:
     return connections["default"].vendor
 
 
-def _date(placeholder: str = "%s") -> str:
-    """A date parameter in a position where PostgreSQL needs its type (a VALUES list); SQLite compares text."""
-    return f"CAST({placeholder} AS DATE)" if _vendor() == "postgresql" else placeholder
-
-
 def _group_concat(expr: str) -> str:
     return f"STRING_AGG({expr}, ',')" if _vendor() == "postgresql" else f"GROUP_CONCAT({expr}, ',')"
-
-
-def _days_cte(days: list[datetime.date]) -> tuple[str, list]:
-    """Return a WITH clause naming the days (i, day) and its parameters."""
-    rows = " UNION ALL ".join(f"SELECT {i}, {_date()}" for i in range(len(days)))
-    return f"WITH days(i, day) AS ({rows})", list(days)
 
 
 # --- registers ---------------------------------------------------------------------------------------------
@@ -293,7 +282,7 @@ def _grouped(keys: str, floor_join: str, seat_key: str):
     return lambda p: (sql, [p.today] * 4)
 
 
-BY_BUILDING = _grouped("b.id, b.code, b.name", "", f"floor_id IN (SELECT id FROM {T['floor']} WHERE building_id = b.id)")
+BY_BUILDING = _grouped("b.id, b.code, b.name", f"LEFT JOIN {T['floor']} f ON f.building_id = b.id", "floor_id = f.id")
 BY_FLOOR = _grouped("b.code, f.level, f.id", f"JOIN {T['floor']} f ON f.building_id = b.id", "floor_id = f.id")
 
 # Every firm holding seats on a day or with a headcount report by then, with its latest report, most seats first.
@@ -351,27 +340,41 @@ def _trend_days(park) -> list[datetime.date]:
     return [month_end(month_start(park.today, -i)) if i else park.today for i in range(23, -1, -1)]
 
 
-# Trends: per zone and month the seats leased on the month's day, and the largest firm's leased seats and its
-# headcount report per month (the firm the page opens on); the firm picker's list is all firms by name.
+def _per_day(days: list[datetime.date], held: str = "ls") -> tuple[str, list]:
+    """Return one COUNT(DISTINCT seat) column per day of the holdings in force that day, and its parameters:
+    the report's own shape (reports.selectors._leased_per_month), one pass over the holdings."""
+    columns = ", ".join(
+        f'COUNT(DISTINCT CASE WHEN {held}.start <= %s AND {held}."end" > %s THEN {held}.seat_id END)' for _ in days
+    )
+    return columns, [d for day in days for d in (day, day)]
+
+
+def _nulls(n: int) -> str:
+    return ", ".join(["NULL"] * n)
+
+
+# Trends: per zone and month the seats leased on the month's day and the zone's seats today (the rates' base),
+# the largest firm's leased seats per month and its headcount reports (the firm the page opens on), and the
+# firm picker's list of firms.
 def trends_sql(park):
     days = _trend_days(park)
-    cte, params = _days_cte(days)
-    sql = f"""{cte}
-SELECT 'zone', z.code, d.i, COUNT(DISTINCT ls.seat_id) FROM days d CROSS JOIN {T['zone']} z
-JOIN {T['building']} b ON b.zone_id = z.id JOIN {T['floor']} f ON f.building_id = b.id
-JOIN {T['seat']} s ON s.floor_id = f.id
-LEFT JOIN {T['ls']} ls ON ls.seat_id = s.id AND ls.start <= d.day AND ls."end" > d.day
-GROUP BY z.code, d.i
+    per_day, day_params = _per_day(days)
+    n = len(days)
+    sql = f"""
+SELECT 'zone', z.code, {per_day} FROM {T['ls']} ls JOIN {T['seat']} s ON s.id = ls.seat_id {SEAT_PLACE}
+WHERE ls.start <= %s AND ls."end" > %s GROUP BY z.code
 UNION ALL
-SELECT 'firm', CAST(l.firm_id AS TEXT), d.i, COUNT(DISTINCT ls.seat_id) FROM days d
-JOIN {T['ls']} ls ON ls.start <= d.day AND ls."end" > d.day JOIN {T['lease']} l ON l.id = ls.lease_id
-WHERE l.firm_id = %s GROUP BY l.firm_id, d.i
+SELECT 'seats', z.code, COUNT(s.id), {_nulls(n - 1)} FROM {T['seat']} s {SEAT_PLACE} GROUP BY z.code
 UNION ALL
-SELECT 'headcount', CAST(h.month AS TEXT), h.headcount, NULL FROM {T['hc']} h WHERE h.firm_id = %s AND h.month >= %s
+SELECT 'firm', CAST(l.firm_id AS TEXT), {per_day} FROM {T['ls']} ls JOIN {T['lease']} l ON l.id = ls.lease_id
+WHERE l.firm_id = %s AND ls.start <= %s AND ls."end" > %s GROUP BY l.firm_id
 UNION ALL
-SELECT 'picker', short_name, id, NULL FROM {T['firm']}
+SELECT 'headcount', CAST(h.month AS TEXT), h.headcount, {_nulls(n - 1)} FROM {T['hc']} h WHERE h.firm_id = %s AND h.month >= %s
+UNION ALL
+SELECT 'picker', short_name, id, {_nulls(n - 1)} FROM {T['firm']}
 """
-    return sql, [*params, park.firm_id, park.firm_id, month_start(park.today, -23)]
+    span = [days[-1], days[0]]
+    return sql, [*day_params, *span, *day_params, park.firm_id, *span, park.firm_id, month_start(park.today, -23)]
 
 
 # Expiry: per firm the leases and seats ending in the next 30 / 60 / 90 days, then the expiring leases.
@@ -392,17 +395,16 @@ GROUP BY fi.short_name, l.number ORDER BY COUNT(ls.id) DESC
 # Forecast: per zone-D phase and month (36, each on its last day) the seats leased, and the phase's reservations.
 def forecast_sql(park):
     days = [month_end(month_start(park.today, i)) for i in range(36)]
-    cte, params = _days_cte(days)
-    sql = f"""{cte}
-SELECT 'leased', p.number, d.i, COUNT(ls.id), NULL FROM days d CROSS JOIN {T['phase']} p
-JOIN {T['building']} b ON b.phase_id = p.id JOIN {T['floor']} f ON f.building_id = b.id
-JOIN {T['seat']} s ON s.floor_id = f.id
-LEFT JOIN {T['ls']} ls ON ls.seat_id = s.id AND ls.start <= d.day AND ls."end" > d.day
-GROUP BY p.number, d.i
+    per_day, day_params = _per_day(days)
+    sql = f"""
+SELECT 'leased', b.phase_id, NULL, {per_day}
+FROM {T['ls']} ls JOIN {T['seat']} s ON s.id = ls.seat_id JOIN {T['floor']} f ON f.id = s.floor_id
+JOIN {T['building']} b ON b.id = f.building_id
+WHERE b.phase_id IS NOT NULL AND ls.start <= %s AND ls."end" > %s GROUP BY b.phase_id
 UNION ALL
-SELECT 'reserved', p.number, NULL, r.seats, CAST(r.wanted_from AS TEXT) FROM {T['res']} r JOIN {T['phase']} p ON p.id = r.phase_id
+SELECT 'reserved', r.phase_id, CAST(r.wanted_from AS TEXT), r.seats, {_nulls(len(days) - 1)} FROM {T['res']} r
 """
-    return sql, params
+    return sql, [*day_params, days[-1], days[0]]
 
 
 def _report_pages() -> list[Page]:
