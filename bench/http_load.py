@@ -142,9 +142,10 @@ def _get(conn: http.client.HTTPConnection, url: str, headers: dict) -> tuple[int
     return response.status, len(body)
 
 
-def drive(port: int, url: str, cookie: str, seconds: float, clients: int = CLIENTS) -> tuple[list[float], int]:
+def drive(port: int, url: str, cookie: str, seconds: float, clients: int = CLIENTS) -> tuple[list[float], int, float]:
     """GET url from `clients` threads, each on one keep-alive connection, for `seconds`; return the ms of each
-    answered request (status 200) and the number of errors."""
+    answered request (status 200), the number of errors and the seconds until the last answer (a request
+    started before the deadline is waited for)."""
     headers = {"Cookie": cookie, "X-Forwarded-Proto": "https", "Host": HOST, "Accept-Encoding": "identity"}
     times: list[float] = []
     errors = [0]
@@ -175,13 +176,14 @@ def drive(port: int, url: str, cookie: str, seconds: float, clients: int = CLIEN
             errors[0] += bad
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     if first_error:
         print(f"{url}: {errors[0]} errors, the first {first_error[0]}", file=sys.stderr)
-    return times, errors[0]
+    return times, errors[0], time.monotonic() - started
 
 
 def _record(size: int, page: str, times: list[float], errors: int, seconds: float, writes: int = 0) -> HttpRecord:
@@ -189,7 +191,7 @@ def _record(size: int, page: str, times: list[float], errors: int, seconds: floa
     p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))] if ordered else None
     return HttpRecord(
         size=size, page=page, requests=len(times), errors=errors, seconds=seconds,
-        requests_per_s=round(len(times) / seconds, 1), p50_ms=round(statistics.median(ordered), 1) if ordered else None,
+        requests_per_s=round(len(times) / seconds, 1) if seconds else 0.0, p50_ms=round(statistics.median(ordered), 1) if ordered else None,
         p95_ms=round(p95, 1) if p95 is not None else None, writes=writes,
     )
 
@@ -209,8 +211,8 @@ def measure_http(park, settings_dict: dict, pages: list, urls: dict, seconds: fl
                 continue
             cookie = cookies["tenant" if page.as_tenant else "staff"]
             drive(port, url, cookie, min(1.0, seconds))  # warm-up: both workers, their caches and connections
-            times, errors = drive(port, url, cookie, seconds)
-            records.append(_record(park.size, label, times, errors, seconds))
+            times, errors, elapsed = drive(port, url, cookie, seconds)
+            records.append(_record(park.size, label, times, errors, round(elapsed, 2)))
         writes_url = urls.get(writes_page)
         if writes_url:
             records.append(_with_writes(park.size, port, writes_page, writes_url, cookies["staff"], seconds, write))
@@ -228,5 +230,5 @@ def _with_writes(size, port, label, url, cookie, seconds, write) -> HttpRecord:
         write()
         writes += 1
         loader.join(timeout=max(0.0, started + writes - time.monotonic()))
-    times, errors = result["out"]
-    return _record(size, label, times, errors, seconds, writes=writes)
+    times, errors, elapsed = result["out"]
+    return _record(size, label, times, errors, round(elapsed, 2), writes=writes)
