@@ -1,4 +1,5 @@
 """python -m bench [--seats 7000,35000,100000] [--runs N] [--import-rows N] [--json FILE] [--profile URL_NAME]
+    [--pages PATTERNS] [--http [--http-seconds S] [--http-pages PATTERNS] [--http-json FILE]]
 python -m bench --browser [--seats 5000] [--select 500] [--runs N] [--json FILE]   (bench.browser)
 
 Sets up Django with the project's settings (DJANGO_SETTINGS_MODULE, default parkops.settings), then runs the

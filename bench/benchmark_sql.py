@@ -90,43 +90,57 @@ LEFT JOIN {T['firm']} fi ON fi.id = l.firm_id
 WHERE f.building_id = %s GROUP BY f.id, f.level, fi.id, fi.short_name ORDER BY f.level DESC, fi.short_name
 """
 
-# Zone D's phases with their floors, seats laid out and seats leased on a day, and their reservations with
-# the firm's name. (A seat has one holding on a day, so leased seats are counted without DISTINCT.)
+# Zone D's phases with everything the board shows: name, status, planned capacity and handover dates; floors,
+# seats laid out, seats leased on the day and seats held from the day on (booked = held - leased, so the
+# holdings are joined from the day on as the board's own count does, DISTINCT because a seat can have several
+# later holdings); and the reservations made by the day with their firm, note, dates, status, the reserved
+# seats standing on the day and a converted one's lease number.
 ZONE_D_SQL = f"""
-SELECT p.number, p.planned_capacity, c.floors, c.seats, c.leased, r.id, r.seats, r.status, CAST(r.wanted_from AS TEXT),
-       fi.short_name
+SELECT p.number, p.name, p.status, p.planned_capacity, CAST(p.expected_handover AS TEXT), CAST(p.actual_handover AS TEXT),
+       c.floors, c.seats, c.leased, c.held, r.id, r.seats, r.status, CAST(r.wanted_from AS TEXT), r.note,
+       CASE WHEN r.status <> 'converted' AND (r.closed_on IS NULL OR r.closed_on > %s) THEN r.seats ELSE 0 END,
+       fi.short_name, l.number
 FROM {T['phase']} p
-LEFT JOIN (SELECT b.phase_id, COUNT(DISTINCT f.id) AS floors, COUNT(s.id) AS seats, COUNT(ls.id) AS leased
-           FROM {T['floor']} f JOIN {T['building']} b ON b.id = f.building_id
-           LEFT JOIN {T['seat']} s ON s.floor_id = f.id
-           LEFT JOIN {T['ls']} ls ON {HELD_ON}
-           WHERE b.phase_id IS NOT NULL GROUP BY b.phase_id) c ON c.phase_id = p.id
-LEFT JOIN {T['res']} r ON r.phase_id = p.id
+LEFT JOIN (SELECT b.phase_id, COUNT(DISTINCT s.floor_id) AS floors, COUNT(DISTINCT s.id) AS seats,
+                  COUNT(DISTINCT CASE WHEN ls.start <= %s THEN ls.seat_id END) AS leased, COUNT(DISTINCT ls.seat_id) AS held
+           FROM {T['seat']} s JOIN {T['floor']} f ON f.id = s.floor_id JOIN {T['building']} b ON b.id = f.building_id
+           LEFT JOIN {T['ls']} ls ON ls.seat_id = s.id AND ls."end" > %s
+           WHERE b.phase_id IS NOT NULL AND s.available_from <= %s AND (s.retired_on IS NULL OR s.retired_on > %s)
+           GROUP BY b.phase_id) c ON c.phase_id = p.id
+LEFT JOIN {T['res']} r ON r.phase_id = p.id AND r.reserved_on <= %s
 LEFT JOIN {T['firm']} fi ON fi.id = r.firm_id
+LEFT JOIN {T['lease']} l ON l.id = r.lease_id
 ORDER BY p.number, r.status, r.seats DESC
 """
 
-# A firm's portal: its seats per floor on a day, its leases with seats held that day, its latest headcount,
-# its last 20 seat requests and its reservations, as one UNION ALL.
+
+# A firm's portal: its seats per floor on a day, its leases (terms, stage, dates: the page derives each one's
+# state and days left from them) with seats held that day, its latest headcount, its last 20 seat requests with
+# their zone, decision and lease, and its reservations with their phase's zone and lease, as one UNION ALL.
 PORTAL_SQL = f"""
-SELECT 'floor', z.code, b.code, CAST(f.level AS TEXT), COUNT(ls.id)
+SELECT 'floor', z.code, b.code, CAST(f.level AS TEXT), f.label, NULL, NULL, NULL, COUNT(ls.id)
 FROM {T['ls']} ls JOIN {T['lease']} l ON l.id = ls.lease_id
 JOIN {T['seat']} s ON s.id = ls.seat_id {SEAT_PLACE}
 WHERE l.firm_id = %(firm)s AND ls.start <= %(on)s AND ls."end" > %(on)s
-GROUP BY z.code, b.code, f.level
+GROUP BY z.sort_order, z.code, b.code, f.level, f.label
 UNION ALL
-SELECT 'lease', l.number, CAST(l.start AS TEXT), CAST(l."end" AS TEXT),
+SELECT 'lease', l.number, CAST(l.start AS TEXT), CAST(l."end" AS TEXT), CAST(l.terminated_on AS TEXT), l.stage, l.rent_terms,
+       CAST(l.monthly_rate AS TEXT),
        (SELECT COUNT(*) FROM {T['ls']} ls WHERE ls.lease_id = l.id AND ls.start <= %(on)s AND ls."end" > %(on)s)
 FROM {T['lease']} l WHERE l.firm_id = %(firm)s
 UNION ALL
-SELECT * FROM (SELECT 'headcount', CAST(h.month AS TEXT), NULL, NULL, h.headcount FROM {T['hc']} h
+SELECT * FROM (SELECT 'headcount', CAST(h.month AS TEXT), NULL, NULL, NULL, NULL, NULL, NULL, h.headcount FROM {T['hc']} h
                WHERE h.firm_id = %(firm)s ORDER BY h.month DESC LIMIT 1) latest
 UNION ALL
-SELECT * FROM (SELECT 'request', r.status, CAST(r.wanted_from AS TEXT), NULL, r.seats FROM {T['req']} r
+SELECT * FROM (SELECT 'request', CAST(r.id AS TEXT), CAST(r.created AS TEXT), r.status, CAST(r.wanted_from AS TEXT), z.code,
+                      r.decision_reason, l.number, r.seats
+               FROM {T['req']} r LEFT JOIN {T['zone']} z ON z.id = r.zone_preference_id
+               LEFT JOIN {T['lease']} l ON l.id = r.lease_id
                WHERE r.firm_id = %(firm)s ORDER BY r.created DESC LIMIT 20) recent
 UNION ALL
-SELECT 'reservation', r.status, CAST(r.phase_id AS TEXT), CAST(r.wanted_from AS TEXT), r.seats
-FROM {T['res']} r WHERE r.firm_id = %(firm)s
+SELECT 'reservation', r.status, CAST(p.number AS TEXT), z.code, CAST(r.wanted_from AS TEXT), l.number, NULL, NULL, r.seats
+FROM {T['res']} r JOIN {T['phase']} p ON p.id = r.phase_id JOIN {T['zone']} z ON z.id = p.zone_id
+LEFT JOIN {T['lease']} l ON l.id = r.lease_id WHERE r.firm_id = %(firm)s
 """
 
 # Every seat of the park with its place and today's holder (firm, lease, end), for the CSV export.
@@ -151,11 +165,12 @@ PAGES = [
          floor_sql=floor_sql),
     Page("building_stack", "planner:building_stack", args=lambda p: [p.building_id],
          floor_sql=lambda p: (STACK_SQL, [p.today, p.today, p.building_id])),
-    Page("zone_d", "planner:zone_d", floor_sql=lambda p: (ZONE_D_SQL, [p.today, p.today])),
+    Page("zone_d", "planner:zone_d", floor_sql=lambda p: (ZONE_D_SQL, [p.today] * 6)),
     Page("occupancy", "reports:occupancy", query=lambda p: f"on={_on(p)}", floor_sql=lambda p: (OCCUPANCY_SQL, [p.today, p.today])),
     Page("portal", "portal:home", as_tenant=True,
          floor_sql=lambda p: (PORTAL_SQL, {"firm": p.firm_id, "on": p.today})),
-    Page("seat_csv", "registers:seat_list", query=lambda p: "_export=csv", floor_sql=lambda p: (SEATS_CSV_SQL, [p.today, p.today])),
+    Page("seat_csv", "registers:seat_list", query=lambda p: "_export=csv", variant="csv", export="csv",
+         floor_sql=lambda p: (SEATS_CSV_SQL, [p.today, p.today])),
 ]
 
 

@@ -6,6 +6,7 @@ DATABASE_URL is PostgreSQL), created, filled, measured and dropped. See bench.be
 It is a Django management command class that no app installs: bench/__main__.py runs it (as would
 ``call_command(Command(), ...)``), so the shipped settings know nothing of it.
 """
+import fnmatch
 import json
 import shutil
 import time
@@ -16,9 +17,12 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from . import benchmark_sql
+from . import catalogue, http_load
 from . import benchmarking as bench
 from .synthetic_park import generate_park
+
+
+HTTP_PAGES = ("planner:overview", "planner:zone_d", "planner:floor", "portal:home", "reports:occupancy")
 
 
 def parse_sizes(value: str) -> list[int]:
@@ -42,9 +46,25 @@ class Command(BaseCommand):
         parser.add_argument("--json", dest="json_path", help="write the records to this JSON file")
         parser.add_argument("--profile", action="append", default=[], metavar="URL_NAME",
                             help="also print cProfile's top functions for this page (repeatable)")
+        parser.add_argument("--pages", default="",
+                            help="measure only the pages whose record name matches one of these comma-separated "
+                                 "patterns (fnmatch, e.g. 'planner:*,portal:home'); default every page")
+        parser.add_argument("--http", action="store_true",
+                            help="also serve each park with gunicorn (2 workers) on 127.0.0.1 and report requests/s and "
+                                 "p50/p95 per page under 4 keep-alive clients, and the overview's with a write a second")
+        parser.add_argument("--http-seconds", dest="http_seconds", type=float, default=5.0,
+                            help="seconds of load per page in --http mode (default 5)")
+        parser.add_argument("--http-pages", dest="http_pages", default=",".join(HTTP_PAGES),
+                            help=f"pages loaded in --http mode, comma-separated patterns (default {','.join(HTTP_PAGES)})")
+        parser.add_argument("--http-json", dest="http_json", help="write the --http records to this JSON file")
 
-    def handle(self, *args, seats, runs, json_path, profile, import_rows=20000, **options):
+    def handle(self, *args, seats, runs, json_path, profile, import_rows=20000, pages="", http=False,
+               http_seconds=5.0, http_pages=None, http_json=None, **options):
         self.import_rows = import_rows
+        self.http, self.http_seconds, self.http_json = http, http_seconds, http_json
+        self.http_patterns = [p.strip() for p in (http_pages or ",".join(HTTP_PAGES)).split(",") if p.strip()]
+        self.http_records = []
+        self.patterns = [p.strip() for p in pages.split(",") if p.strip()]
         sizes = parse_sizes(seats)
         if runs < 1:
             raise CommandError("--runs must be at least 1.")
@@ -86,23 +106,53 @@ class Command(BaseCommand):
             clients = bench.make_clients(park)
             trivial = bench.trivial_ms(clients["staff"], runs)
             self.stdout.write(f"trivial view through the middleware: {trivial:.2f} ms; {runs} timed runs per row")
-            records = [bench.measure_page(page, park, clients, runs) for page in benchmark_sql.PAGES]
-            records += bench.measure_services(park, runs)
+            bench.prepare_park(park)
+            write = bench.allocation_writer(park)
+            measured = self.selected_pages()
+            records = [bench.measure_page(page, park, clients, runs, write) for page in measured]
+            if any(self.selected(name) for name in bench.SERVICE_NAMES):
+                records += bench.measure_services(park, runs)
             self.stdout.write(bench.format_table(records))
             for line in bench.over_floor_lines(records) + bench.locked_floor_lines(records):
                 self.stdout.write(line)
             self.stdout.write(bench.measure_history_writes(runs))
             if self.import_rows:
                 self.stdout.write(bench.measure_firm_import(self.import_rows))
-            for page in (p for p in benchmark_sql.PAGES if p.url_name in profile):
+            for page in (p for p in catalogue.pages() if p.url_name in profile or bench.page_label(p) in profile):
                 self.stdout.write(f"\n-- profile of {page.url_name} at {size:,} seats\n")
                 self.stdout.write(bench.profile_page(page, park, clients))
+            if self.http:
+                self.measure_http(park, conn, workdir, write)
         return records
+
+    def measure_http(self, park, conn, workdir: str, write) -> None:
+        pages = [(bench.page_label(p), p) for p in catalogue.pages()
+                 if any(fnmatch.fnmatchcase(bench.page_label(p), pat) for pat in self.http_patterns)]
+        urls = {label: bench.page_url(page, park) for label, page in pages}
+        urls[http_load.WRITES_PAGE] = urls.get(http_load.WRITES_PAGE) or bench.page_url(
+            next(p for p in catalogue.pages() if p.url_name == http_load.WRITES_PAGE), park)
+        log = f"{workdir}/gunicorn_{park.size}.log"
+        self.stdout.write(
+            f"\n-- http: gunicorn ({http_load.WORKERS} workers) on {http_load.HOST}, {http_load.CLIENTS} keep-alive "
+            f"clients, {self.http_seconds:g} s per page, {park.size:,} seats")
+        records = http_load.measure_http(park, conn.settings_dict, pages, urls, self.http_seconds, write, log)
+        for record in records:
+            self.stdout.write(record.line())
+        self.http_records += records
+        if self.http_json:
+            with open(self.http_json, "w", encoding="utf-8") as out:
+                json.dump([r.as_dict() for r in self.http_records], out, indent=2)
+
+    def selected(self, name: str) -> bool:
+        return not self.patterns or any(fnmatch.fnmatchcase(name, p) for p in self.patterns)
+
+    def selected_pages(self) -> list:
+        return [page for page in catalogue.pages() if self.selected(bench.page_label(page))]
 
     def report_scaling(self, records: list) -> None:
         lines = bench.scaling_lines(records)
         if lines:
             self.stdout.write("\n== scaling (median at the largest size / at 7,000 seats)")
             self.stdout.write("\n".join(lines))
-        self.stdout.write("\n== targets (issue 7)")
+        self.stdout.write("\n== targets (issues 7 and 21)")
         self.stdout.write("\n".join(bench.target_lines(records)))

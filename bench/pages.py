@@ -19,3 +19,8 @@ class Page:
     query: Callable = lambda park: ""
     as_tenant: bool = False
     floor_sql: Callable = None  # (park) -> (sql, params)
+    # sums the whole park: measured warm and right after an allocation write (bench.benchmarking.measure_page)
+    park_wide: bool = False
+    export: str = ""  # "csv" / "xlsx": also timed to its first byte
+    expected_status: int = 200
+    variant: str = ""  # where one URL name has several pages (exports, groupings): its records say "name[variant]"

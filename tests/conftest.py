@@ -23,6 +23,7 @@ from tests import factories
 # built once and its tests see one another's steps. Every other test goes to whichever worker is free.
 KEEP_TOGETHER = {
     "tests/bench/test_benchmark.py",
+    "tests/bench/test_catalogue.py",
     "tests/seed/test_load_park.py",
     "tests/planner/test_browser.py",
     "tests/planner/test_staff_day.py",
@@ -38,6 +39,7 @@ SLOW_FIRST = (
     "tests/portal/test_isolation.py",
     "tests/planner/test_staff_day.py",
     "tests/bench/test_benchmark.py",
+    "tests/bench/test_catalogue.py",
     "tests/seed/test_load_park.py",
     "tests/planner/test_queries.py",
     "tests/portal/test_browser.py",

@@ -18,6 +18,8 @@ from django.http import Http404
 
 BUREAU_ADMINS = "Bureau admins"
 PARK_STAFF = "Park staff"
+# The groups the role checks read (_group_names): core.auth.ParkModelBackend loads them with the user.
+ROLE_GROUPS = (BUREAU_ADMINS, PARK_STAFF)
 
 
 def _group_names(user) -> set[str]:

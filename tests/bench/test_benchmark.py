@@ -13,12 +13,13 @@ from django.urls import NoReverseMatch, reverse
 import pytest
 
 from bench import benchmark_sql
+from bench.benchmarking import page_label
 from bench.command import Command
 from bench.pages import Page
 from bench.synthetic_park import Park
 
 KEYS = {"size", "page", "median_ms", "max_ms", "queries", "bytes", "floor_ms", "ratio", "status", "locked_floor_ms", "locked_ratio",
-        "empty_page_ms", "empty_page_ratio"}
+        "empty_page_ms", "empty_page_ratio", "after_write_ms", "after_write_ratio", "first_byte_ms"}
 SERVICES = ["services.seats_allocate", "services.seats_release"]
 ABSENT = Page("absent", "planner:no_such_page_for_the_benchmark_test", floor_sql=lambda p: ("SELECT 1", []))
 
@@ -33,30 +34,33 @@ def _resolves(page: Page) -> bool:
 
 @pytest.fixture(scope="module")
 def bench_json(tmp_path_factory, django_db_blocker):
-    """Run the command once at two tiny sizes, one run each, with one page that does not exist.
+    """Run the command once at two tiny sizes, one run each, on benchmark_sql's pages (--pages; the whole
+    catalogue is run once in test_catalogue.py) and one page that does not exist.
 
     Return the JSON records and the printed output. The command makes and drops its own databases, so this
     needs no test database, only leave to connect.
     """
     out, stdout = tmp_path_factory.mktemp("bench") / "bench.json", io.StringIO()
     name_before = connections["default"].settings_dict["NAME"]
+    chosen = ",".join(page_label(p).replace("[", "[[]") for p in [*benchmark_sql.PAGES, ABSENT]) + ",services.*"
     with pytest.MonkeyPatch.context() as patch, django_db_blocker.unblock():
         patch.setattr(benchmark_sql, "PAGES", [*benchmark_sql.PAGES, ABSENT])
-        call_command(Command(), seats="300,450", runs=1, json_path=str(out), stdout=stdout, import_rows=300)
+        call_command(Command(), seats="300,450", runs=1, json_path=str(out), stdout=stdout, import_rows=300,
+                     pages=chosen)
     assert connections["default"].settings_dict["NAME"] == name_before
     return json.loads(out.read_text()), stdout.getvalue()
 
 
 def test_one_record_per_page_and_size_with_the_agreed_keys(bench_json):
     records, _ = bench_json
-    pages = [p.url_name for p in benchmark_sql.PAGES] + [ABSENT.url_name] + SERVICES
+    pages = [page_label(p) for p in benchmark_sql.PAGES] + [ABSENT.url_name] + SERVICES
     assert [(r["size"], r["page"]) for r in records] == [(size, page) for size in (300, 450) for page in pages]
     assert all(set(r) == KEYS for r in records)
 
 
 def test_missing_pages_are_reported_and_the_rest_measured(bench_json):
     records, _ = bench_json
-    resolving = {p.url_name: _resolves(p) for p in [*benchmark_sql.PAGES, ABSENT]}
+    resolving = {page_label(p): _resolves(p) for p in [*benchmark_sql.PAGES, ABSENT]}
     assert resolving[ABSENT.url_name] is False
     for r in records:
         if r["page"] in SERVICES or resolving[r["page"]]:

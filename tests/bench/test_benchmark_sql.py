@@ -55,7 +55,8 @@ def test_portal_query_names_the_firms_floors_and_leases(park):
     rows = _rows(_page("portal"), park)
     kinds = [r[0] for r in rows]
     assert kinds.count("lease") == Lease.objects.filter(firm=park.firm_id).count()
-    assert sum(r[4] for r in rows if r[0] == "floor") == LeaseSeat.objects.on(TODAY).filter(lease__firm=park.firm_id).count()
+    assert sum(r[8] for r in rows if r[0] == "floor") == LeaseSeat.objects.on(TODAY).filter(lease__firm=park.firm_id).count()
+    assert sum(r[8] for r in rows if r[0] == "lease") == LeaseSeat.objects.on(TODAY).filter(lease__firm=park.firm_id).count()
     assert kinds.count("headcount") == 1
 
 
@@ -84,15 +85,26 @@ def test_zone_d_query_gives_the_boards_figures(park):
     building = BuildingFactory(zone=phase.zone, phase=phase, code="D-T")
     upper = make_floor(30, building=building, level=2)
     make_floor(12, building=building, level=3)
+    # The board counts the reservations made by its day: the synthetic ones are made today (reserved_on).
+    import dataclasses
+    from django.utils import timezone
+
+    today = timezone.localdate()
     firm = Firm.objects.get(pk=park.firm_id)
-    services.lease_create(firm=firm, start=TODAY, end=TODAY + datetime.timedelta(days=90),
+    services.lease_create(firm=firm, start=today, end=today + datetime.timedelta(days=90),
                           seats=list(upper.seats.order_by("code")[:7]), by=None)
-    rows = _rows(_page("zone_d"), park)
-    assert len([r for r in rows if r[5] is not None]) == CapacityReservation.objects.count() > 0
-    figures = {r[0]: (r[2] or 0, r[3] or 0, r[4] or 0) for r in rows}
-    assert figures[phase.number] == (2, 42, 7)
-    for cap in selectors.phase_capacity(TODAY):
-        assert figures[cap.phase.number] == (cap.floors, cap.laid_out, cap.leased)
+    services.lease_create(firm=firm, start=today + datetime.timedelta(days=90), end=today + datetime.timedelta(days=200),
+                          seats=list(upper.seats.order_by("code")[10:13]), by=None)  # booked from a later day
+    rows = _rows(_page("zone_d"), dataclasses.replace(park, today=today))
+    assert len([r for r in rows if r[10] is not None]) == CapacityReservation.objects.count() > 0
+    figures = {r[0]: (r[6] or 0, r[7] or 0, r[8] or 0, (r[9] or 0) - (r[8] or 0)) for r in rows}
+    assert figures[phase.number] == (2, 42, 7, 3)
+    reserved = {}
+    for r in rows:
+        reserved[r[0]] = reserved.get(r[0], 0) + (r[15] or 0)
+    for cap in selectors.phase_capacity(today):
+        assert figures[cap.phase.number] == (cap.floors, cap.laid_out, cap.leased, cap.booked)
+        assert reserved[cap.phase.number] == cap.reserved
 
 
 def test_service_floor_with_locks_removes_the_holdings_with_history(park):

@@ -80,6 +80,21 @@ def test_staff_pages_do_not_read_a_membership(client, staff, django_assert_num_q
     assert not any("firms_firmmember" in q["sql"] for q in ctx.captured_queries)
 
 
+def test_a_signed_in_page_reads_the_role_groups_in_the_users_own_query(client, staff, firm):
+    """core.auth.ParkModelBackend: the user and whether they are in the role groups come in one query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for user, url in ((staff, "/planner/"), (tenant_user(firm, "grouped"), "/portal/")):
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        sqls = [q["sql"] for q in ctx.captured_queries]
+        users = [sql for sql in sqls if 'FROM "auth_user"' in sql and "auth_user_groups" in sql]
+        assert len(users) == 1, sqls
+        assert not any(sql.startswith('SELECT "auth_group"') for sql in sqls), sqls
+
+
 def test_group_change_takes_effect_on_the_next_request(client, staff):
     """The role is read per request, never cached in the session: a removed staff member loses access at once."""
     client.force_login(staff)

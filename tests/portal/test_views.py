@@ -103,11 +103,11 @@ def test_home_query_count_is_fixed(client, floor, firm, other_firm, django_asser
         services.headcount_report_submit(firm=firm, month=datetime.date(2020, 1 + i % 12, 1) , headcount=i,
                                          confirmation_reason="补报历史月份", by=None)
     login(client, world.admin)
-    # session, user, groups, membership with its firm, the allocation version, then on a miss: firm allocation
-    # (2), latest headcount, requests, reservations; on the next read (cached) none of these five
-    with django_assert_num_queries(10):
+    # session, user with its role groups, membership with its firm, the allocation version, then on a miss: firm
+    # allocation (2), latest headcount, requests, reservations; on the next read (cached) none of these five
+    with django_assert_num_queries(9):
         assert client.get(reverse("portal:home")).status_code == 200
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         assert client.get(reverse("portal:home")).status_code == 200
 
 
@@ -116,8 +116,8 @@ def test_floor_query_count_is_fixed(client, firm, other_firm, django_assert_num_
     floor = factories.make_floor(n_seats, building=factories.BuildingFactory(code="C-2"), level=2)
     world = build_world(floor, firm, other_firm, own_seats=n_seats // 2, other_seats=n_seats // 4)
     login(client, world.admin)
-    # session, user, groups, membership with its firm, floor, holdings, seats
-    with django_assert_num_queries(7):
+    # session, user with its role groups, membership with its firm, floor, holdings, seats
+    with django_assert_num_queries(6):
         assert client.get(reverse("portal:floor", args=[floor.pk])).status_code == 200
 
 
@@ -346,8 +346,8 @@ def test_new_seats_show_in_portal_after_approval(client, world, staff):
 
 @pytest.mark.parametrize("size", [1, 12])
 @pytest.mark.parametrize("name, queries", [
-    ("portal:headcount", 6), ("portal:seat_request", 6), ("portal:members", 5),
-    ("portal:export_seats", 5), ("portal:export_leases", 5),
+    ("portal:headcount", 5), ("portal:seat_request", 5), ("portal:members", 4),
+    ("portal:export_seats", 4), ("portal:export_leases", 4),
 ])
 def test_other_pages_query_counts_are_fixed(client, world, django_assert_num_queries, size, name, queries):
     for i in range(size):

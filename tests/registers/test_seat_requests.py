@@ -47,9 +47,9 @@ def test_queue_query_count_is_fixed(client, staff, firm, django_assert_num_queri
     for i in range(n_requests):
         services.seat_request_create(firm=firm, seats=i + 1, wanted_from=timezone.localdate(), reason=f"批次{i}", by=None)
     client.force_login(staff)
-    # session, user, groups, count, page of requests, and the filter form's zone choices (the firm is typed into
+    # session, user with its role groups, count, page of requests, and the filter form's zone choices (the firm is typed into
     # the picker, not listed; no membership: the nav reads it only for tenants)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         assert client.get(reverse("registers:seat_request_list")).status_code == 200
 
 
@@ -65,7 +65,7 @@ def test_decide_page_query_count_is_fixed(client, staff, open_request, floor, dj
     for level in range(n_floors):
         factories.make_floor(10, building=floor.building, level=10 + level)
     client.force_login(staff)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         assert client.get(reverse("registers:seat_request_decide", args=[open_request.pk])).status_code == 200
 
 
