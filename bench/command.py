@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from . import benchmark_sql
 from . import benchmarking as bench
+from . import history as history_scenario
 from .synthetic_park import generate_park
 
 
@@ -42,9 +43,13 @@ class Command(BaseCommand):
         parser.add_argument("--json", dest="json_path", help="write the records to this JSON file")
         parser.add_argument("--profile", action="append", default=[], metavar="URL_NAME",
                             help="also print cProfile's top functions for this page (repeatable)")
+        parser.add_argument("--history", type=int, default=0, metavar="MONTHS",
+                            help="after the measurements, add MONTHS of monthly changes on every seat and time the "
+                                 "one-day pages before and after (bench/history.py; default 0: skip)")
 
-    def handle(self, *args, seats, runs, json_path, profile, import_rows=20000, **options):
+    def handle(self, *args, seats, runs, json_path, profile, import_rows=20000, history=0, **options):
         self.import_rows = import_rows
+        self.history = history
         sizes = parse_sizes(seats)
         if runs < 1:
             raise CommandError("--runs must be at least 1.")
@@ -97,6 +102,8 @@ class Command(BaseCommand):
             for page in (p for p in benchmark_sql.PAGES if p.url_name in profile):
                 self.stdout.write(f"\n-- profile of {page.url_name} at {size:,} seats\n")
                 self.stdout.write(bench.profile_page(page, park, clients))
+            if self.history:
+                self.stdout.write(history_scenario.run(park, clients, runs, self.history, conn))
         return records
 
     def report_scaling(self, records: list) -> None:
