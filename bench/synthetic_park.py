@@ -360,14 +360,17 @@ def add_history(months: int, *, today: datetime.date, seed: int = 11) -> dict:
                     firm_id = rng.choice(firm_ids)
                 plan.append((seat_id, firm_id, month, end))
             month = month_start(month, -1)
-    leases = {}
-    for _, firm_id, month, _ in plan:
-        key = (firm_id, month)
-        if key not in leases:
-            leases[key] = Lease(
-                firm_id=firm_id, number=f"HIST-{firm_id:05d}-{month:%Y%m}", start=month, end=month_start(month, 1),
-                stage=LeaseStage.SIGNED,
-            )
+    # A firm's lease of a month runs to its last holding's end: the next 1st, or sooner where the present rows
+    # begin (never after today, so no history lease is in force, upcoming or expiring today).
+    ends: dict[tuple[int, datetime.date], datetime.date] = {}
+    for _, firm_id, month, end in plan:
+        ends[(firm_id, month)] = max(end, ends.get((firm_id, month), end))
+    leases = {
+        (firm_id, month): Lease(
+            firm_id=firm_id, number=f"HIST-{firm_id:05d}-{month:%Y%m}", start=month, end=end, stage=LeaseStage.SIGNED,
+        )
+        for (firm_id, month), end in ends.items()
+    }
     Lease.objects.bulk_create(leases.values(), batch_size=BATCH)
     rows = [(leases[(f, m)].pk, s, _day(m), _day(e)) for s, f, m, e in plan]
     before = LeaseSeat.objects.aggregate(top=Max("id"))["top"] or 0
