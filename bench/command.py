@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from . import catalogue, http_load
 from . import benchmarking as bench
+from . import history as history_scenario
 from .synthetic_park import generate_park
 
 
@@ -57,10 +58,14 @@ class Command(BaseCommand):
         parser.add_argument("--http-pages", dest="http_pages", default=",".join(HTTP_PAGES),
                             help=f"pages loaded in --http mode, comma-separated patterns (default {','.join(HTTP_PAGES)})")
         parser.add_argument("--http-json", dest="http_json", help="write the --http records to this JSON file")
+        parser.add_argument("--history", type=int, default=0, metavar="MONTHS",
+                            help="after the measurements, add MONTHS of monthly changes on every seat and time the "
+                                 "one-day pages before and after (bench/history.py; default 0: skip)")
 
     def handle(self, *args, seats, runs, json_path, profile, import_rows=20000, pages="", http=False,
-               http_seconds=5.0, http_pages=None, http_json=None, **options):
+               http_seconds=5.0, http_pages=None, http_json=None, history=0, **options):
         self.import_rows = import_rows
+        self.history = history
         self.http, self.http_seconds, self.http_json = http, http_seconds, http_json
         self.http_patterns = [p.strip() for p in (http_pages or ",".join(HTTP_PAGES)).split(",") if p.strip()]
         self.http_records = []
@@ -123,6 +128,8 @@ class Command(BaseCommand):
                 self.stdout.write(bench.profile_page(page, park, clients))
             if self.http:
                 self.measure_http(park, conn, workdir, write)
+            if self.history:
+                self.stdout.write(history_scenario.run(park, clients, runs, self.history, conn))
         return records
 
     def measure_http(self, park, conn, workdir: str, write) -> None:

@@ -24,9 +24,11 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connections
+from django.db.models import Max
 from django.utils import timezone
 
 from parkops.core.access import PARK_STAFF
+from parkops.core.dates import month_start
 from parkops.firms.choices import FirmStatus, MemberRole
 from parkops.firms.models import Firm, FirmMember
 from parkops.leases.choices import LeaseStage, ReservationStatus
@@ -321,3 +323,80 @@ def _counts() -> dict[str, int]:
     models = {"seats": Seat, "floors": Floor, "buildings": Building, "firms": Firm, "leases": Lease,
               "lease_seats": LeaseSeat, "headcount_reports": HeadcountReport, "reservations": CapacityReservation}
     return {name: model.objects.count() for name, model in models.items()}
+
+
+# --- history: months of monthly changes before today's state ---------------------------------------
+
+HISTORY_HELD_SHARE = 0.85   # of the months of history, a seat is held in about this share
+HISTORY_SWITCH_SHARE = 0.1  # a held month goes to another firm (a new lease) this often; otherwise a renewal
+
+
+def add_history(months: int, *, today: datetime.date, seed: int = 11) -> dict:
+    """Write `months` months of monthly changes on every seat, all before the park's present rows; return counts.
+
+    Each seat gets one holding per calendar month before its earliest holding (or before today for a seat
+    never held): renewed month after month under its firm's lease of that month, released now and then
+    (HISTORY_HELD_SHARE), and now and then taken by another firm (HISTORY_SWITCH_SHARE). Every firm gets one
+    lease per month it held seats in (start on the 1st, end on the next 1st: a monthly renewal), and every
+    holding its "+" history row, as the services would write. Nothing written here
+    is in force on or after any present holding's start, so what today's pages show is unchanged: only the
+    rows they must skip grow (issue 21, item 2).
+    """
+    rng = random.Random(seed)
+    started = time.perf_counter()
+    firm_ids = list(Firm.objects.order_by("pk").values_list("pk", flat=True))
+    first: dict[int, tuple[datetime.date, int]] = {}
+    for seat_id, start, firm_id in LeaseSeat.objects.order_by("start").values_list("seat", "start", "lease__firm"):
+        first.setdefault(seat_id, (start, firm_id))
+    seat_ids = list(Seat.objects.order_by("pk").values_list("pk", flat=True))
+    plan = []  # (seat, firm, start, end)
+    for k, seat_id in enumerate(seat_ids):
+        boundary, firm_id = first.get(seat_id, (today, firm_ids[k * len(firm_ids) // len(seat_ids)]))
+        month = month_start(boundary - datetime.timedelta(days=1))
+        for _ in range(months):
+            end = min(month_start(month, 1), boundary)
+            if rng.random() < HISTORY_HELD_SHARE:
+                if rng.random() < HISTORY_SWITCH_SHARE:
+                    firm_id = rng.choice(firm_ids)
+                plan.append((seat_id, firm_id, month, end))
+            month = month_start(month, -1)
+    # A firm's lease of a month runs to its last holding's end: the next 1st, or sooner where the present rows
+    # begin (never after today, so no history lease is in force, upcoming or expiring today).
+    ends: dict[tuple[int, datetime.date], datetime.date] = {}
+    for _, firm_id, month, end in plan:
+        ends[(firm_id, month)] = max(end, ends.get((firm_id, month), end))
+    leases = {
+        (firm_id, month): Lease(
+            firm_id=firm_id, number=f"HIST-{firm_id:05d}-{month:%Y%m}", start=month, end=end, stage=LeaseStage.SIGNED,
+        )
+        for (firm_id, month), end in ends.items()
+    }
+    Lease.objects.bulk_create(leases.values(), batch_size=BATCH)
+    rows = [(leases[(f, m)].pk, s, _day(m), _day(e)) for s, f, m, e in plan]
+    before = LeaseSeat.objects.aggregate(top=Max("id"))["top"] or 0
+    _insert_rows(LeaseSeat, ("lease", "seat", "start", "end"), rows)
+    _history_rows(before)
+    return {
+        "months": months, "leases": len(leases), "holdings": len(rows),
+        "lease_seats": LeaseSeat.objects.count(), "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def _history_rows(after_id: int) -> None:
+    """Write the "+" history row of each holding above `after_id`, dated its start (a monthly holding runs to its
+    lease's end, so no later change is recorded)."""
+    History = LeaseSeat.history.model
+    conn = connections["default"]
+    quote = conn.ops.quote_name
+    table, source = quote(History._meta.db_table), quote(LeaseSeat._meta.db_table)
+    cols = ", ".join(quote(c) for c in ("id", "lease_id", "seat_id", "start", "end"))
+    if conn.vendor == "postgresql":
+        when = "CAST(start AS timestamp with time zone)"
+    else:
+        when = "start || ' 00:00:00'"
+    with conn.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({cols}, history_date, history_type, history_change_reason) "
+            f"SELECT {cols}, {when}, %s, %s FROM {source} WHERE id > %s",
+            ["+", "bench history", after_id],
+        )

@@ -7,7 +7,10 @@ from parkops.core.access import StaffRequiredMixin
 from parkops.core.exports import SafeExportMixin
 
 
+PAGE_SIZE = 50  # rows per page of every paginated list (registers, reports, portal)
+
+
 class StaffListView(StaffRequiredMixin, SafeExportMixin, SingleTableMixin, FilterView):
     """Subclasses set table_class, filterset_class, template_name, export_name and get_queryset()."""
 
-    paginate_by = 50
+    paginate_by = PAGE_SIZE

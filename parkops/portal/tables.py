@@ -53,7 +53,7 @@ class OwnLeaseTable(tables.Table):
         empty_text = _("贵企业还没有租约。")
 
 
-# --- the overview's and the pages' small tables (fed with lists: no count query, no sorting) -----
+# --- the portal pages' tables (no sorting; the views paginate them) -----------------------------
 
 
 class PortalTable(tables.Table):
@@ -87,20 +87,23 @@ class SeatRequestTable(PortalTable):
 
 
 class HeadcountTable(PortalTable):
-    """The firm's monthly headcount reports, with the values corrections replaced."""
+    """The firm's monthly headcount reports, with the values corrections replaced (``earlier``: {report id: values},
+    set by the view for the page shown)."""
 
-    month = tables.DateColumn(accessor="report__month", format="Y-m", verbose_name=_("月份"))
-    headcount = tables.Column(accessor="report__headcount", verbose_name=_("在岗人数"),
-                              attrs={"td": {"class": "num"}, "th": {"class": "num"}})
-    earlier = tables.Column(verbose_name=_("更正前数值"), default="—")
-    modified = tables.DateTimeColumn(accessor="report__modified", format="Y-m-d H:i", verbose_name=_("填报时间"))
-    note = tables.Column(accessor="report__note", verbose_name=_("备注"), default="")
+    month = tables.DateColumn(format="Y-m", verbose_name=_("月份"))
+    headcount = tables.Column(verbose_name=_("在岗人数"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    earlier = tables.Column(accessor="pk", verbose_name=_("更正前数值"), default="—")
+    modified = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name=_("填报时间"))
+    note = tables.Column(verbose_name=_("备注"), default="")
 
     class Meta(PortalTable.Meta):
         empty_text = _("尚未填报在岗人数。")
 
     def render_earlier(self, value):
-        return format_html_join(" → ", "<s>{}</s>", ((v,) for v in value))
+        values = getattr(self, "earlier", {}).get(value)
+        if not values:
+            return "—"
+        return format_html_join(" → ", "<s>{}</s>", ((v,) for v in values))
 
 
 class MemberTable(PortalTable):

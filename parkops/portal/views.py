@@ -12,17 +12,19 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Window
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
-from django_tables2 import SingleTableMixin
+from django_tables2 import RequestConfig, SingleTableMixin
 
 from parkops.core import versioning
 from parkops.core.access import is_park_staff, user_membership
 from parkops.core.exports import SafeExportMixin
+from parkops.core.lists import PAGE_SIZE
 from parkops.firms.models import FirmMember
 from parkops.leases import selectors, services
 from parkops.leases.choices import LeaseState, expiring_label
@@ -87,6 +89,7 @@ class LeaseRow:
 
 
 IN_FORCE = (LeaseState.ACTIVE, LeaseState.EXPIRING)
+HOME_ROWS = 10  # the overview's lease and request lists show this many, say how many there are and link to all
 
 
 def lease_rows(leases, today: datetime.date) -> list[LeaseRow]:
@@ -124,7 +127,11 @@ class PortalHomeView(TenantMixin, TemplateView):
         ctx.update(
             allocation=allocation,
             by_zone=sorted(allocation.by_zone().items()),
-            lease_rows=lease_rows(allocation.leases, self.today),
+            # Latest end first: the leases in force and upcoming lead; the whole list is the leases page.
+            lease_rows=lease_rows(allocation.leases[:HOME_ROWS], self.today),
+            lease_count=len(allocation.leases),
+            request_count=requests[0].total if requests else 0,
+            home_rows=HOME_ROWS,
             expiring_label=expiring_label(),
             latest_headcount=latest,
             utilisation=utilisation(latest.headcount if latest else None, allocation.seats),
@@ -134,11 +141,15 @@ class PortalHomeView(TenantMixin, TemplateView):
         return ctx
 
     def figures(self, user):
-        """Return the firm's allocation today, its latest headcount report, its last 20 requests, its reservations."""
+        """Return the firm's allocation today, its latest headcount report, its latest HOME_ROWS requests, its reservations."""
         return (
             selectors.firm_allocation(self.firm, self.today),
             HeadcountReport.objects.visible_to(user).order_by("-month").first(),
-            list(SeatRequest.objects.visible_to(user).select_related("zone_preference", "lease")[:20]),
+            # The latest requests, each carrying how many there are in all (a window count: no second query).
+            list(
+                SeatRequest.objects.visible_to(user).select_related("zone_preference", "lease")
+                .annotate(total=Window(Count("id")))[:HOME_ROWS]
+            ),
             list(CapacityReservation.objects.visible_to(user).select_related("phase__zone", "lease")),
         )
 
@@ -161,6 +172,9 @@ class FloorView(TenantMixin, TemplateView):
             expiring_label=expiring_label(),
         )
         return ctx
+
+
+HEADCOUNT_PAGE = 24  # two years of monthly reports per page
 
 
 class HeadcountView(TenantMixin, TemplateView):
@@ -186,10 +200,11 @@ class HeadcountView(TenantMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        reports = list(HeadcountReport.objects.visible_to(self.request.user).order_by("-month")[:24])
-        earlier = self.earlier_values(reports)
         ctx.setdefault("form", HeadcountForm(initial={"month": self.today.replace(day=1)}))
-        ctx["table"] = HeadcountTable([{"report": r, "earlier": earlier.get(r.pk) or None} for r in reports])
+        table = HeadcountTable(HeadcountReport.objects.visible_to(self.request.user).order_by("-month"))
+        RequestConfig(self.request, paginate={"per_page": HEADCOUNT_PAGE}).configure(table)
+        table.earlier = self.earlier_values([row.record for row in table.page.object_list])
+        ctx["table"] = table
         return ctx
 
     def earlier_values(self, reports) -> dict[int, list[int]]:
@@ -232,7 +247,7 @@ class SeatRequestCreateView(TenantMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         ctx.setdefault("form", SeatRequestForm(initial={"wanted_from": self.today}))
         requests = SeatRequest.objects.visible_to(self.request.user).select_related("zone_preference", "lease")
-        ctx["table"] = SeatRequestTable(list(requests))
+        ctx["table"] = RequestConfig(self.request, paginate={"per_page": PAGE_SIZE}).configure(SeatRequestTable(requests))
         return ctx
 
 
@@ -264,16 +279,16 @@ class MembersView(TenantMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         members = FirmMember.objects.visible_to(self.request.user).select_related("user").order_by("user__username")
-        ctx["table"] = MemberTable(list(members))
+        ctx["table"] = RequestConfig(self.request, paginate={"per_page": PAGE_SIZE}).configure(MemberTable(members))
         return ctx
 
 
 class TenantExportView(TenantMixin, SafeExportMixin, SingleTableMixin, TemplateView):
-    """A list of the firm's own rows, exported as CSV or XLSX with ?format=csv|xlsx."""
+    """A list of the firm's own rows, a page at a time on screen; ?format=csv|xlsx exports every row (streamed)."""
 
     export_trigger_param = "format"
     template_name = "portal/export.html"
-    table_pagination = False
+    table_pagination = {"per_page": PAGE_SIZE}
     heading = ""
 
     def get_context_data(self, **kwargs):

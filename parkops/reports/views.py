@@ -11,6 +11,7 @@ from django_tables2 import MultiTableMixin, SingleTableMixin
 from parkops.core import versioning
 from parkops.core.access import StaffRequiredMixin
 from parkops.core.exports import SafeExportMixin
+from parkops.core.lists import PAGE_SIZE
 from parkops.leases import selectors as leases_selectors
 from parkops.leases.choices import expiring_label
 
@@ -41,7 +42,8 @@ class OccupancyView(StaffRequiredMixin, SafeExportMixin, SingleTableMixin, Templ
     """Occupancy as of any date, grouped by zone, building, floor, firm or business line; exportable."""
 
     template_name = "reports/occupancy.html"
-    table_pagination = False
+    # Paginated in every grouping (by firm it is a row per tenant); the footers' totals and the exports cover every row.
+    table_pagination = {"per_page": PAGE_SIZE}
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
@@ -104,7 +106,8 @@ class ExpiryView(StaffRequiredMixin, MultiTableMixin, TemplateView):
     state "expiring" (the product's expiry window)."""
 
     template_name = "reports/expiry.html"
-    table_pagination = False
+    # Each table pages on its own (?f-page=, ?l-page=); the per-firm footers total every firm.
+    table_pagination = {"per_page": PAGE_SIZE}
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)

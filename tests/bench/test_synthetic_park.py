@@ -46,3 +46,26 @@ def test_no_seat_is_held_twice_on_any_day(db):
     generate_park(1300, today=TODAY)
     for day in (TODAY, TODAY - datetime.timedelta(days=400), TODAY - datetime.timedelta(days=650)):
         assert not LeaseSeat.objects.on(day).values("seat").annotate(n=Count("id")).filter(n__gt=1).exists()
+
+
+def test_history_adds_monthly_changes_before_today_and_leaves_today_as_it_was(db):
+    from bench.synthetic_park import add_history
+    from parkops.leases.choices import LeaseState
+
+    generate_park(1200, today=TODAY)
+    held = sorted(LeaseSeat.objects.on(TODAY).values_list("seat", "lease"))
+    in_force = sorted(Lease.objects.in_state([LeaseState.ACTIVE, LeaseState.EXPIRING], TODAY).values_list("pk", flat=True))
+    before = LeaseSeat.objects.count()
+    counts = add_history(12, today=TODAY)
+    # about 85% of 12 months on each of 1,200 seats, one lease per firm and month held
+    assert 0.8 * 12 * 1200 < counts["holdings"] < 0.9 * 12 * 1200
+    assert LeaseSeat.objects.count() == before + counts["holdings"] == counts["lease_seats"]
+    assert LeaseSeat.history.filter(history_type="+").count() == counts["holdings"]
+    assert sorted(LeaseSeat.objects.on(TODAY).values_list("seat", "lease")) == held
+    assert sorted(Lease.objects.in_state([LeaseState.ACTIVE, LeaseState.EXPIRING], TODAY).values_list("pk", flat=True)) == in_force
+    assert not Lease.objects.filter(number__startswith="HIST-", end__gt=TODAY).exists()
+    # no seat is held twice on any day: the history ends where the seat's present rows begin
+    a_year_ago = TODAY - datetime.timedelta(days=365)
+    per_seat = LeaseSeat.objects.on(a_year_ago).values("seat").annotate(n=Count("id")).filter(n__gt=1)
+    assert not per_seat.exists()
+    assert LeaseSeat.objects.filter(lease__number__startswith="HIST-", start__lt=a_year_ago).exists()

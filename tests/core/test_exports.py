@@ -1,5 +1,6 @@
 """parkops.core.exports: the streaming CSV path writes exactly what django-tables2's own export would."""
 import datetime
+import io
 from unittest import mock
 
 import pytest
@@ -96,3 +97,29 @@ def test_text_cells_blank_only_none_and_empty_strings():
     for prefix in ("=", "+", "-", "@", "\t", "\r"):
         assert _text_cell(prefix + "SUM(A1)") == "'" + prefix + "SUM(A1)"
     assert _text_cell("平安金服") == "平安金服"
+
+
+def test_streamed_xlsx_keeps_every_cell_in_its_column_and_type():
+    import decimal
+    import openpyxl as xl
+
+    from parkops.core.xlsxstream import stream_xlsx
+
+    rows = [["code", "n", "ok", "rate", "note"]]
+    rows += [[f"S-{i:04d}", i, i % 2 == 0, decimal.Decimal("1.50"), None if i % 3 else "a & <b> \x01"] for i in range(2500)]
+    read = []
+
+    def source():
+        for row in rows:
+            read.append(1)
+            yield row
+
+    stream = stream_xlsx(source(), chunk=1000)
+    pieces = [next(stream)]
+    assert pieces[0].startswith(b"PK") and not read  # the first bytes leave before any row is read
+    pieces += list(stream)
+    sheet = xl.load_workbook(io.BytesIO(b"".join(pieces)), read_only=True).active
+    got = list(sheet.iter_rows(values_only=True))
+    assert len(got) == 2501 and got[0] == ("code", "n", "ok", "rate", "note")
+    assert got[1] == ("S-0000", 0, True, 1.5, "a & <b> \N{REPLACEMENT CHARACTER}")
+    assert got[2] == ("S-0001", 1, False, 1.5, None)  # an empty cell keeps the next ones in place

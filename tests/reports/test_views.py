@@ -72,7 +72,8 @@ def test_occupancy_export_xlsx_is_neutralised(client, park, staff):
     park.firm["甲"].save()
     client.force_login(staff)
     response = client.get(reverse("reports:occupancy"), {"on": "2026-04-01", "group": "firm", "_export": "xlsx"})
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert response.streaming
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     names = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert "'=HYPERLINK(\"http://x\",\"y\")" in names
 

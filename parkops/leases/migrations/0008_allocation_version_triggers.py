@@ -8,5 +8,5 @@ TABLES = ("leases_lease", "leases_leaseseat", "leases_capacityreservation", "lea
 
 
 class Migration(migrations.Migration):
-    dependencies = [("leases", "0006_leaseseat_no_overlap_sqlite"), ("core", "0003_allocation_version")]
+    dependencies = [("leases", "0007_leaseseat_indexes_led_by_end"), ("core", "0003_allocation_version")]
     operations = [version_triggers(*TABLES)]
