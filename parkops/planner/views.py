@@ -153,29 +153,20 @@ def _highlighter(text: str):
     return lambda s: s.code.upper() in codes or s.firm_id in firms or any(p in s.code.upper() for p in parts)
 
 
-def floor_plan(floor: Floor, on: datetime.date, highlight: str = "", *, kept_colours: dict | None = None,
-               grid: bool = True) -> dict:
+def floor_plan(floor: Floor, on: datetime.date, highlight: str = "") -> dict:
     """Return what the floor partial draws: the grid's markup, legend, counts, and the leases the tooltips name.
 
-    Firms take colours by seats held, largest first; with `kept_colours` (firm id -> colour, what the page shows),
-    the firms there keep theirs (keep_colours). With grid=False the markup is left out: "states", "colours" and
-    "usual" let floor_changes draw just the cells it sends.
+    Firms take colours by seats held, largest first. A floor action sends only its cells, and counts the floor
+    with floor_summary (the same figures).
     """
     states = selectors.seat_states(floor, on)
     held = Counter(s.firm_id for s in states if s.firm_id and s.state != "booked")
     names = {s.firm_id: s.firm_name for s in states if s.firm_id}
     ranked = [firm_id for firm_id, _n in held.most_common()]
-    colours = firm_colours(ranked) if kept_colours is None else keep_colours(ranked, kept_colours)
+    colours = firm_colours(ranked)
     cols = max([floor.grid_cols] + [s.col + 1 for s in states])
     usual = _usual_ranges(states)
-    first_of = {}  # one seat per lease: its firm, number and usual dates are the tooltip's
-    for s in states:
-        if s.lease_id and s.lease_id not in first_of:
-            first_of[s.lease_id] = s
-    leases = {
-        str(lease_id): [s.firm_name, s.lease_number, usual[lease_id][0].isoformat(), usual[lease_id][1].isoformat()]
-        for lease_id, s in first_of.items()
-    }
+    leases = lease_tooltips(states, usual)
     plan = {
         "floor": floor,
         "on": on,
@@ -186,12 +177,38 @@ def floor_plan(floor: Floor, on: datetime.date, highlight: str = "", *, kept_col
         "seat_total": len(states),
         "leases": leases,
     }
-    if grid:
-        is_highlighted = _highlighter(highlight) if highlight else None
-        plan["grid_html"], plan["highlighted"] = grid_html(states, cols, colours, is_highlighted, usual)
-    else:
-        plan.update(states=states, colours=colours, usual=usual)
+    is_highlighted = _highlighter(highlight) if highlight else None
+    plan["grid_html"], plan["highlighted"] = grid_html(states, cols, colours, is_highlighted, usual)
     return plan
+
+
+def floor_summary(floor: Floor, on: datetime.date, kept_colours: dict) -> dict:
+    """Return what a floor action sends besides the cells: the summary counts and the legend, counted in the
+    database (selectors.floor_counts) rather than from every seat's state; the same figures floor_plan shows.
+    Firms keep the colours in `kept_colours` (keep_colours)."""
+    counted = selectors.floor_counts(floor, on)
+    colours = keep_colours([firm_id for firm_id, _name, _n in counted.firms], kept_colours)
+    return {
+        "floor": floor,
+        "on": on,
+        "legend": [{"firm_id": f, "name": name, "seats": n, "colour": colours[f]} for f, name, n in counted.firms],
+        "counts": counted.counts,
+        "expiring_label": expiring_label(),
+        "seat_total": counted.seat_total,
+        "colours": colours,
+    }
+
+
+def lease_tooltips(states, usual) -> dict[str, list]:
+    """Return per lease of `states` what its cells' tooltips name: firm, number and usual dates here."""
+    first_of = {}  # one seat per lease
+    for s in states:
+        if s.lease_id and s.lease_id not in first_of:
+            first_of[s.lease_id] = s
+    return {
+        str(lease_id): [s.firm_name, s.lease_number, usual[lease_id][0].isoformat(), usual[lease_id][1].isoformat()]
+        for lease_id, s in first_of.items()
+    }
 
 
 def keep_colours(ranked, kept: dict[int, int]) -> dict[int, int]:
@@ -439,21 +456,26 @@ def floor_changes(request, floor: Floor, form: FloorActionForm):
     notice, errors = _run_floor_action(form, request.user)
     if errors:
         return render(request, "planner/_floor_status.html", {"errors": errors}, status=422)
-    after = floor_plan(floor, on, kept_colours=kept, grid=False)
     selected = {s.code for s in form.cleaned_data["seats"]}
-    states = after["states"]
+    # Only the cells sent are drawn: the selected seats and every cell of the leases the action touched (theirs
+    # or those its release ended), so each lease's usual dates (_usual_ranges) are read from all its cells here.
+    seat_ids = [s.pk for s in form.cleaned_data["seats"]]
+    leases = Q(lease__in=LeaseSeat.objects.filter(seat__in=seat_ids, end__gt=on).values("lease_id")) | Q(lease__in=sorted(touched))
+    their_seats = LeaseSeat.objects.filter(leases, end__gt=on, seat__floor=floor).values("seat_id")
+    states = [] if kept is None else selectors.some_seat_states(floor, on, Q(pk__in=seat_ids) | Q(pk__in=their_seats))
     if kept is None or not selected <= {s.code for s in states}:
         context = floor_plan(floor, on)
         context.update(notice=notice, ok=True)
         return reswap(retarget(render(request, "planner/_floor_live.html", context), "#floor-live"), "outerHTML")
     touched |= {s.lease_id for s in states if s.code in selected and s.lease_id}
     sent = [s for s in states if s.code in selected or s.lease_id in touched]
-    colours, usual = after["colours"], after["usual"]
+    after = floor_summary(floor, on, kept)
+    colours, usual = after["colours"], _usual_ranges(sent)
     # An allocation may have made a lease: the firm's lease options offer it (a release ends no lease).
     firm = form.cleaned_data.get("firm") if form.cleaned_data["action"] == FloorActionForm.ALLOCATE else None
     after.update(
         notice=notice, ok=True, changed=len(sent), cells_html=mark_safe("".join(cell_html(s, colours, usual) for s in sent)),
-        changed_leases={str(lease_id): after["leases"][str(lease_id)] for lease_id in sorted({s.lease_id for s in sent if s.lease_id})},
+        changed_leases=dict(sorted(lease_tooltips(sent, usual).items(), key=lambda kv: int(kv[0]))),
         lease_options=None if firm is None else open_leases(firm.pk),
         chosen_lease=getattr(form.cleaned_data.get("lease"), "pk", None),
     )

@@ -16,6 +16,8 @@ live in parkops.reports.selectors.
 from .occupancy import add_up, floors_with_free_seats, Occupancy, occupancy_by, OOS, zone_occupancy
 from .seats import (
     building_stack,
+    floor_counts,
+    FloorCounts,
     FloorStack,
     free_seats,
     holder_on,
@@ -24,6 +26,7 @@ from .seats import (
     seat_holders,
     seat_states,
     seats_free_over,
+    some_seat_states,
     seats_with_holder,
     SeatState,
     tenant_floor_map,
@@ -41,6 +44,8 @@ __all__ = [
     "OOS",
     "zone_occupancy",
     "building_stack",
+    "floor_counts",
+    "FloorCounts",
     "FloorStack",
     "free_seats",
     "holder_on",
@@ -49,6 +54,7 @@ __all__ = [
     "seat_holders",
     "seat_states",
     "seats_free_over",
+    "some_seat_states",
     "seats_with_holder",
     "SeatState",
     "tenant_floor_map",

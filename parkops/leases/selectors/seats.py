@@ -5,7 +5,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Case, CharField, Count, Exists, F, FilteredRelation, OuterRef, Q, Value, When
+from django.db.models import Case, CharField, Count, Exists, F, FilteredRelation, Min, OuterRef, Q, Value, When
 
 from parkops.firms.models import Firm
 from parkops.zones.choices import SeatCondition
@@ -62,10 +62,37 @@ def seat_states(floor: Floor, on: datetime.date, *, expiring_days: int | None = 
         .order_by()  # LeaseSeat's default ordering would join and sort by seat code for nothing
         .values_list("seat_id", "start", "end", "lease_id", "lease__number", "lease__firm_id", "lease__firm__short_name")
     ):
-        known = holdings.get(h[0])
-        if known is None or h[1] < known[1]:  # each seat's earliest holding from the day on: in force, or the next
-            holdings[h[0]] = h
-    horizon = expiry_horizon(on, expiring_days)
+        _keep_earliest(holdings, h)
+    return _states(seats, holdings, on, expiry_horizon(on, expiring_days))
+
+
+def some_seat_states(floor: Floor, on: datetime.date, seat_filter: Q, *, expiring_days: int | None = None) -> list[SeatState]:
+    """Return seat_states(floor, on) of just the seats matching `seat_filter` (a Seat Q that joins nothing, e.g.
+    pk__in): the cells a floor action sends. One query: the few seats LEFT JOINed to their holdings from the day
+    on (one row per holding), so it reads only those seats' rows."""
+    seats, holdings = [], {}
+    for row in (
+        Seat.objects.filter(existing_on(on), seat_filter, floor=floor)
+        .annotate(oos=out_of_service_on(on), h=FilteredRelation("lease_seats", condition=Q(lease_seats__end__gt=on)))
+        .order_by("row", "col")
+        .values_list("id", "code", "row", "col", "kind", "oos", "id", "h__start", "h__end", "h__lease_id",
+                     "h__lease__number", "h__lease__firm_id", "h__lease__firm__short_name")
+    ):
+        if not seats or seats[-1][0] != row[0]:
+            seats.append(row[:6])
+        if row[7] is not None:
+            _keep_earliest(holdings, row[6:])
+    return _states(seats, holdings, on, expiry_horizon(on, expiring_days))
+
+
+def _keep_earliest(holdings: dict, h: tuple) -> None:
+    known = holdings.get(h[0])
+    if known is None or h[1] < known[1]:  # each seat's earliest holding from the day on: in force, or the next
+        holdings[h[0]] = h
+
+
+def _states(seats, holdings: dict, on: datetime.date, horizon: datetime.date) -> list[SeatState]:
+    """Return a SeatState per (id, code, row, col, kind, oos) row, from its earliest holding from the day on."""
     states = []
     append = states.append
     for seat_id, code, row, col, kind, oos in seats:
@@ -81,6 +108,59 @@ def seat_states(floor: Floor, on: datetime.date, *, expiring_days: int | None = 
             state = "out_of_service" if oos else "expiring" if end <= horizon else "leased"
         append(SeatState(seat_id, code, row, col, kind, condition, state, firm_id, firm_name, lease_id, number, start, end))
     return states
+
+
+@dataclass
+class FloorCounts:
+    """A floor's seats on a day counted by the state seat_states gives each, and the firms holding them."""
+
+    seat_total: int = 0
+    counts: dict[str, int] = field(default_factory=dict)  # state -> seats (free, leased, expiring, booked, out_of_service)
+    firms: list[tuple[int, str, int]] = field(default_factory=list)  # (firm id, short name, seats held on the day)
+
+
+GRID_ROW = 1_000_000  # row * GRID_ROW + col orders cells as the grid does (no floor has a million columns)
+
+
+def floor_counts(floor: Floor, on: datetime.date, *, expiring_days: int | None = None) -> FloorCounts:
+    """Return the same figures as counting seat_states(floor, on) by state and by holding firm, counted in the
+    database. One query, whatever the number of seats: the floor's seats that exist on the day, LEFT JOINed to
+    their holding that day (at most one: no overlaps) and grouped by its firm.
+
+    A seat out of service on the day is "out_of_service" whether held or not; a held seat in service is
+    "expiring" or "leased"; a seat in service held by nobody on the day but from a later day is "booked"; the
+    rest are free. The firms are those holding seats on the day (in service or not), most seats first, ties in
+    grid order of their first seat (as Counter.most_common over the grid orders them).
+    """
+    horizon = expiry_horizon(on, expiring_days)
+    oos = out_of_service_on(on)
+    later = LeaseSeat.objects.filter(seat=OuterRef("pk"), start__gt=on)
+    rows = (
+        Seat.objects.filter(existing_on(on), floor=floor)
+        .annotate(holding=FilteredRelation("lease_seats", condition=Q(lease_seats__start__lte=on, lease_seats__end__gt=on)))
+        .values_list("holding__lease__firm", "holding__lease__firm__short_name")
+        .annotate(
+            n=Count("id"),
+            n_oos=Count("id", filter=oos),
+            expiring=Count("id", filter=~oos & Q(holding__end__lte=horizon)),
+            booked=Count("id", filter=~oos & Q(holding__isnull=True) & Exists(later)),
+            first=Min(F("row") * GRID_ROW + F("col")),
+        )
+        .order_by()
+    )
+    result = FloorCounts(counts=dict.fromkeys(("free", "leased", "expiring", "booked", "out_of_service"), 0))
+    counts = result.counts
+    for firm_id, name, n, n_oos, expiring, booked, _first in sorted(rows, key=lambda r: (-r[2], r[6])):
+        result.seat_total += n
+        counts["out_of_service"] += n_oos
+        if firm_id is None:
+            counts["booked"] += booked
+            counts["free"] += n - n_oos - booked
+        else:
+            result.firms.append((firm_id, name, n))
+            counts["expiring"] += expiring
+            counts["leased"] += n - n_oos - expiring
+    return result
 
 
 def seats_free_over(floor: Floor, start: datetime.date, end: datetime.date) -> list[str]:
