@@ -99,6 +99,11 @@ def gunicorn(settings_dict: dict, log_path: str, workers: int = WORKERS):
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{HOST}:{port}",
                "--access-logfile", "-", "--log-level", "warning", "parkops.wsgi:application"]
     with open(log_path, "ab") as log:
+        # Production settings serve hashed static files from the manifest, as `make serve` does after collectstatic
+        # (run with the workers' environment, so it writes the manifest they read): without it every page answers
+        # 500, and a fresh checkout has no staticfiles/ yet.
+        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=REPO, env=env,
+                       stdout=subprocess.DEVNULL, stderr=log, check=True)
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=log)
     try:
         _wait_ready(port, process, log_path)
